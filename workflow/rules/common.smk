@@ -1,0 +1,57 @@
+# Config validation and helpers shared by the rule files.
+
+from pathlib import Path
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+RESULTS = "results"
+PACKAGE_DIR = Path(workflow.basedir) / "src" / "mdgan"
+
+
+def _check_config(cfg):
+    """Checks the schema cannot express: files exist, window fits."""
+    for name, run in cfg["runs"].items():
+        if not Path(run["path"]).is_file():
+            raise ValueError(
+                f"config key runs.{name}.path: no such file: {run['path']!r}"
+            )
+
+
+_check_config(config)
+
+
+def package_files(*modules):
+    """Source files of the package modules (``"io"``, ``"windows.py"``) a rule's code runs.
+
+    Declared as inputs so that a change of that code reruns the rule and what follows.
+    """
+    files = [PACKAGE_DIR / "__init__.py", PACKAGE_DIR / "errors.py", PACKAGE_DIR / "atomic_io.py", PACKAGE_DIR / "smk.py"]
+    for module in modules:
+        path = PACKAGE_DIR / module
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return sorted({str(f) for f in files})
+
+
+def run_settings(run):
+    """The reader's arguments for one run, as plain values (a params: entry)."""
+    settings = dict(config["runs"][run])
+    settings.setdefault("format", None)
+    settings.setdefault("timestep_fs", None)
+    settings.setdefault("temperature_k", None)
+    return settings
+
+
+def run_input_files(wildcards):
+    """Every file the reader of a run opens: touching one reruns that run's parsing."""
+    from mdgan.io import input_files
+
+    s = run_settings(wildcards.run)
+    return [str(p) for p in input_files(s["path"], s["format"])]
+
+
+def final_targets():
+    targets = [f"{RESULTS}/dataset/windows.npz", f"{RESULTS}/dataset/step_skip_table.csv"]
+    return targets

@@ -1,0 +1,17 @@
+rule parse_run:
+    """Read one MD run (SIESTA or any ASE format) into an ASE trajectory of all atoms."""
+    input:
+        run_files=run_input_files,
+        code=package_files("io", "trajectory.py"),
+    output:
+        f"{RESULTS}/md/{{run}}/trajectory.traj",
+    params:
+        run=lambda wc: run_settings(wc.run),
+    log:
+        f"{RESULTS}/logs/parse_run/{{run}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/parse_run/{{run}}.tsv"
+    conda:
+        "../../envs/io.yaml"
+    script:
+        "../scripts/parse_run.py"
