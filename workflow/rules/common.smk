@@ -54,4 +54,5 @@ def run_input_files(wildcards):
 
 def final_targets():
     targets = [f"{RESULTS}/dataset/windows.npz", f"{RESULTS}/dataset/step_skip_table.csv"]
+    targets += [f"{RESULTS}/model/training_log.csv", f"{RESULTS}/generated/meta.json"]
     return targets

@@ -1,3 +1,7 @@
+MODEL_CODE = ["model/__init__.py", "model/settings.py", "model/networks.py", "model/noise.py", "model/check.py",
+              "model/generator_file.py", "model/device.py"]  # fmt: skip
+
+
 def without_runtime(section):
     """A config section minus the keys that choose where a job runs (device, threads): changing
     those does not change the result, so it does not rerun the rule."""
@@ -9,7 +13,7 @@ rule train_mdgan:
     input:
         windows=f"{RESULTS}/dataset/windows.npz",
         stats=f"{RESULTS}/dataset/standardization.json",
-        code=package_files("model", "windows.py"),
+        code=package_files(*MODEL_CODE, "model/losses.py", "model/state.py", "model/training.py", "windows.py"),
     output:
         generator=f"{RESULTS}/model/generator.pt",
         log_csv=f"{RESULTS}/model/training_log.csv",
@@ -36,7 +40,7 @@ rule generate_mdgan:
     input:
         generator=f"{RESULTS}/model/generator.pt",
         tracks=expand(f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"])),
-        code=package_files("model", "extract.py"),
+        code=package_files(*MODEL_CODE, "model/generation.py", "extract.py", "trajectory.py"),
     output:
         positions=f"{RESULTS}/generated/positions.npy",
         meta=f"{RESULTS}/generated/meta.json",

@@ -22,4 +22,4 @@ with script_logging(snakemake.log[0]) as log:
     log.info("final physical check:\n%s", result.log.tail(1).to_string(index=False))
     with atomic_write(snakemake.output.log_csv) as tmp:
         result.log.to_csv(tmp, index=False)
-    save_generator(snakemake.output.generator, result, model, training, stats)
+    save_generator(snakemake.output.generator, result.checkpoints, model, training, stats)

@@ -10,13 +10,17 @@ import torch
 from mdgan.atomic_io import atomic_write
 from mdgan.model.networks import Generator, segment_records
 from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict, settings_from_dict
-from mdgan.model.training import TrainingResult
 
 
 def save_generator(
-    path: str | Path, result: TrainingResult, model: ModelSettings, training: TrainingSettings, standardization: dict
+    path: str | Path,
+    checkpoints: list[tuple[int, dict]],
+    model: ModelSettings,
+    training: TrainingSettings,
+    standardization: dict,
 ) -> None:
-    """Write the generator checkpoints (the final one last) with what generation needs to decode them."""
+    """Write generator checkpoints ((iteration, state_dict), the final one last) with what generation
+    needs to decode them."""
     stats = {k: np.asarray(v).tolist() if isinstance(v, np.ndarray) else v for k, v in standardization.items()}
     with atomic_write(path) as tmp:
         torch.save(
@@ -24,8 +28,8 @@ def save_generator(
                 "model": settings_dict(model),
                 "training": settings_dict(training),
                 "standardization": stats,
-                "checkpoint_iterations": [it for it, _ in result.checkpoints],
-                "checkpoints": [sd for _, sd in result.checkpoints],
+                "checkpoint_iterations": [it for it, _ in checkpoints],
+                "checkpoints": [sd for _, sd in checkpoints],
             },
             tmp,
         )
