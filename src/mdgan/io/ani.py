@@ -140,3 +140,8 @@ def _first_bad(atom_lines: np.ndarray, values: np.ndarray | None) -> int:
         except ValueError:
             return i
     return 0
+
+
+def count_records(path: str | Path, n_atoms: int) -> int:
+    """Complete records in an ANI of ``n_atoms`` atoms, from its line count (cheap cross-check)."""
+    return read_bytes(path, "an xyz trajectory (SIESTA .ANI)").count(b"\n") // (n_atoms + 2)
