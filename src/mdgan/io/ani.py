@@ -43,16 +43,16 @@ def read_ani(path: str | Path, n_atoms: int | None = None) -> tuple[np.ndarray, 
     if starts.size == 0:
         raise InputError(f"{path}: no complete record of {n} atoms (a count line, a comment line, {n} atom lines)")
     atom_rows = (starts[:, None] + 2 + np.arange(n)).ravel()
-    atom_lines = np.array([lines[i] for i in atom_rows])
+    atom_lines = [lines[i] for i in atom_rows]
     positions = _coordinates(atom_lines, atom_rows, n, path)
-    first = atom_lines[:n]
-    symbols = tuple(line.split()[0].decode(errors="replace") if line.split() else "" for line in first)
+    symbols = tuple(line.split()[0].decode(errors="replace") if line.split() else "" for line in atom_lines[:n])
     return positions.reshape(starts.size, n, 3), symbols
 
 
 def _lines(data: bytes) -> list[bytes]:
     """Lines without line ends; an unterminated last line shorter than the one before is dropped."""
-    data = data.replace(b"\r\n", b"\n")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
     lines = data.split(b"\n")
     if data.endswith(b"\n"):
         lines.pop()
@@ -100,20 +100,22 @@ def _record_starts(lines: list[bytes], n: int, path: Path) -> np.ndarray:
     return np.array(starts, dtype=np.int64)
 
 
-def _coordinates(atom_lines: np.ndarray, rows: np.ndarray, n: int, path: Path) -> np.ndarray:
-    """(lines, 3) float64 from the atom lines (fixed-width when they all have SIESTA's width)."""
-    widths = np.char.str_len(np.char.rstrip(atom_lines))
+def _coordinates(atom_lines: list[bytes], rows: np.ndarray, n: int, path: Path) -> np.ndarray:
+    """(lines, 3) float64 from the atom lines (cut by column when they all have SIESTA's width)."""
+    widths = np.fromiter(map(len, atom_lines), dtype=np.int64, count=len(atom_lines))
+    values = None
     try:
         if np.all(widths == FIXED_WIDTH):
-            grid = np.frombuffer(atom_lines.astype(f"S{FIXED_WIDTH}").tobytes(), dtype="S1").reshape(-1, FIXED_WIDTH)
-            fields = np.ascontiguousarray(grid[:, 4:]).view(f"S{FIELD}")
-            values = fields.astype(np.float64)
+            grid = np.frombuffer(b"".join(atom_lines), dtype=np.uint8).reshape(-1, FIXED_WIDTH)
+            values = _fixed_point(grid[:, 4:].reshape(-1, FIELD))
+            if values is None:
+                fields = np.ascontiguousarray(grid[:, 4:]).view(f"S{FIELD}")
+                values = fields.astype(np.float64)
+            values = values.reshape(-1, 3)
         else:
             tokens = [line.split() for line in atom_lines]
-            bad = next((i for i, t in enumerate(tokens) if len(t) < 4), None)
-            if bad is not None:
-                raise ValueError(bad)
-            values = np.array([t[1:4] for t in tokens]).astype(np.float64)
+            if all(len(t) >= 4 for t in tokens):
+                values = np.array([t[1:4] for t in tokens]).astype(np.float64)
     except ValueError:
         values = None
     if values is None or not np.all(np.isfinite(values)):
@@ -125,7 +127,38 @@ def _coordinates(atom_lines: np.ndarray, rows: np.ndarray, n: int, path: Path) -
     return values
 
 
-def _first_bad(atom_lines: np.ndarray, values: np.ndarray | None) -> int:
+def _fixed_point(fields: np.ndarray) -> np.ndarray | None:
+    """Fortran ``fW.D`` fields (rows of W bytes) as float64, or None if any is not plain ``[-]ddd.dddddd``.
+
+    The digits add up to an exact integer (in float64, below 2**53) that is divided by 10**D:
+    the same double as float() gives.
+    """
+    width = fields.shape[1]
+    dot = int(np.argmax(fields[0] == ord(".")))
+    if fields[0, dot] != ord(".") or not np.all(fields[:, dot] == ord(".")):
+        return None
+    decimals = width - dot - 1
+    integers = np.zeros(fields.shape[0])
+    negative = np.zeros(fields.shape[0], dtype=bool)
+    for c in range(width):
+        if c == dot:
+            continue
+        column = fields[:, c]
+        digit = column - np.uint8(ord("0"))  # wraps around for non-digits
+        is_digit = digit <= 9
+        minus = column == ord("-")
+        if c == dot - 1 or c > dot:
+            if not is_digit.all():
+                return None
+        elif not np.all(is_digit | minus | (column == ord(" "))):
+            return None
+        negative |= minus
+        power = dot - 1 - c + decimals if c < dot else decimals - (c - dot)
+        integers += np.where(is_digit, digit, 0) * float(10**power)
+    return np.where(negative, -integers, integers) / 10.0**decimals
+
+
+def _first_bad(atom_lines: list[bytes], values: np.ndarray | None) -> int:
     if values is not None:
         return int(np.flatnonzero(~np.all(np.isfinite(values), axis=1))[0])
     for i, line in enumerate(atom_lines):
