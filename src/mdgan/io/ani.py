@@ -18,6 +18,7 @@ import numpy as np
 
 from mdgan.errors import InputError
 from mdgan.io.files import read_bytes
+from mdgan.io.numbers import fixed_fields
 
 FIELD = 12
 FIXED_WIDTH = 4 + 3 * FIELD
@@ -106,12 +107,10 @@ def _coordinates(atom_lines: list[bytes], rows: np.ndarray, n: int, path: Path) 
     values = None
     try:
         if np.all(widths == FIXED_WIDTH):
-            grid = np.frombuffer(b"".join(atom_lines), dtype=np.uint8).reshape(-1, FIXED_WIDTH)
-            values = _fixed_point(grid[:, 4:].reshape(-1, FIELD))
+            values = fixed_fields(atom_lines, 4, FIELD, 3)
             if values is None:
-                fields = np.ascontiguousarray(grid[:, 4:]).view(f"S{FIELD}")
-                values = fields.astype(np.float64)
-            values = values.reshape(-1, 3)
+                grid = np.frombuffer(b"".join(atom_lines), dtype=np.uint8).reshape(-1, FIXED_WIDTH)
+                values = np.ascontiguousarray(grid[:, 4:]).view(f"S{FIELD}").astype(np.float64)
         else:
             tokens = [line.split() for line in atom_lines]
             if all(len(t) >= 4 for t in tokens):
@@ -125,37 +124,6 @@ def _coordinates(atom_lines: list[bytes], rows: np.ndarray, n: int, path: Path) 
             f"numbers x y z, found {atom_lines[bad].decode(errors='replace')!r}"
         )
     return values
-
-
-def _fixed_point(fields: np.ndarray) -> np.ndarray | None:
-    """Fortran ``fW.D`` fields (rows of W bytes) as float64, or None if any is not plain ``[-]ddd.dddddd``.
-
-    The digits add up to an exact integer (in float64, below 2**53) that is divided by 10**D:
-    the same double as float() gives.
-    """
-    width = fields.shape[1]
-    dot = int(np.argmax(fields[0] == ord(".")))
-    if fields[0, dot] != ord(".") or not np.all(fields[:, dot] == ord(".")):
-        return None
-    decimals = width - dot - 1
-    integers = np.zeros(fields.shape[0])
-    negative = np.zeros(fields.shape[0], dtype=bool)
-    for c in range(width):
-        if c == dot:
-            continue
-        column = fields[:, c]
-        digit = column - np.uint8(ord("0"))  # wraps around for non-digits
-        is_digit = digit <= 9
-        minus = column == ord("-")
-        if c == dot - 1 or c > dot:
-            if not is_digit.all():
-                return None
-        elif not np.all(is_digit | minus | (column == ord(" "))):
-            return None
-        negative |= minus
-        power = dot - 1 - c + decimals if c < dot else decimals - (c - dot)
-        integers += np.where(is_digit, digit, 0) * float(10**power)
-    return np.where(negative, -integers, integers) / 10.0**decimals
 
 
 def _first_bad(atom_lines: list[bytes], values: np.ndarray | None) -> int:

@@ -45,3 +45,17 @@ def read_bytes(path: str | Path, what: str) -> bytes:
 def read_text(path: str | Path, what: str) -> str:
     """Like :func:`read_bytes`, decoded as text (undecodable bytes replaced)."""
     return read_bytes(path, what).decode("utf-8", errors="replace")
+
+
+def read_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` (decompressed) bytes of ``path``, reading no more than that."""
+    path = Path(path)
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as stream:
+            return stream.read(size)
+    except (OSError, EOFError) as err:
+        raise InputError(f"{path}: cannot be read ({err})") from err
+

@@ -15,7 +15,7 @@ import numpy as np
 
 from mdgan.errors import InputError
 from mdgan.io.files import read_bytes
-from mdgan.io.numbers import table
+from mdgan.io.numbers import fixed_fields, table
 
 
 def read_md_car(path: str | Path, n_atoms: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +48,10 @@ def read_md_car(path: str | Path, n_atoms: int) -> tuple[np.ndarray, np.ndarray]
     cells = table([lines[i] for i in cell_idx], 3, 3, lambda i: f"{path}, line {cell_idx[i] + 1}", "a cell row (3 numbers)")
     cells = cells.reshape(-1, 3, 3) * scales[:, None, None]
     atom_idx = (starts[:, None] + direct + 1 + np.arange(n_atoms)).ravel()
-    frac = table([lines[i] for i in atom_idx], 3, 3, lambda i: _where_atom(path, atom_idx, i, n_atoms), "3 fractional coordinates")
+    rows = [lines[i] for i in atom_idx]
+    frac = fixed_fields(rows, 0, 16, 3)  # SIESTA writes (3f16.9)
+    if frac is None:
+        frac = table(rows, 3, 3, lambda i: _where_atom(path, atom_idx, i, n_atoms), "3 fractional coordinates")
     frac = frac.reshape(-1, n_atoms, 3)
     return cells, np.einsum("fai,fij->faj", frac, cells)
 

@@ -27,7 +27,7 @@ import numpy as np
 from mdgan.errors import InputError
 from mdgan.io.ani import count_records, read_ani
 from mdgan.io.fdf import Fdf, parse_fdf, parse_fdf_text
-from mdgan.io.files import existing, plain_name, read_bytes
+from mdgan.io.files import existing, plain_name, read_head
 from mdgan.io.mdcar import read_md_car
 from mdgan.io.mde import read_mde
 from mdgan.io.siesta_input import (
@@ -65,8 +65,7 @@ def is_stdout(path: Path) -> bool:
         return True
     if name.endswith(".fdf"):
         return False
-    head = read_bytes(path, "a SIESTA .fdf or .out")[:65536]
-    return b"WELCOME TO SIESTA" in head
+    return b"WELCOME TO SIESTA" in read_head(path, 65536)
 
 
 def locate(path: str | Path) -> RunFiles:
