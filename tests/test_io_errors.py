@@ -5,7 +5,6 @@ leaves no output behind (outputs are written atomically after a successful read)
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from mdgan.errors import InputError

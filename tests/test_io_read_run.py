@@ -7,7 +7,7 @@ import pytest
 
 from mdgan.errors import InputError
 from mdgan.io import input_files, read_run
-from mdgan.trajectory import read_ase_trajectory, write_ase_trajectory
+from mdgan.trajectory import write_ase_trajectory
 
 DATA = Path(__file__).parent / "data" / "siesta"
 ANI_RUN = DATA / "derived" / "md_nose_ani"
