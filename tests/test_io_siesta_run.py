@@ -170,6 +170,14 @@ def test_truncated_md_car_record_dropped_with_warning(tmp_path):
     assert traj.n_frames == 4
 
 
+def test_md_car_cut_inside_a_line(tmp_path):
+    copy(tmp_path, MGCO3, "md_nose.fdf")
+    data = (MGCO3 / "md_nose.MD_CAR").read_bytes()
+    (tmp_path / "md_nose.MD_CAR").write_bytes(data[:-20])  # the last row is half written
+    with pytest.warns(UserWarning, match=r"md_nose.MD_CAR: record 4 at line 69 holds 16 of 17 lines"):
+        assert read_run(tmp_path / "md_nose.fdf").n_frames == 4
+
+
 def test_out_cut_inside_the_last_outcoor(tmp_path):
     text = (MGCO3 / "RUN.out").read_text()
     cut = text.index("    0.5", text.index("Begin MD step =      5"))  # inside step 5's outcoor

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from mdgan.errors import InputError
-from mdgan.io.files import read_bytes
+from mdgan.io.files import read_bytes, split_lines
 from mdgan.io.numbers import fixed_fields
 
 FIELD = 12
@@ -30,7 +30,7 @@ def read_ani(path: str | Path, n_atoms: int | None = None) -> tuple[np.ndarray, 
     ``n_atoms``: the run's atom count; a record count line that disagrees raises InputError.
     """
     path = Path(path)
-    lines = _lines(read_bytes(path, "an xyz trajectory (SIESTA .ANI)"))
+    lines = split_lines(read_bytes(path, "an xyz trajectory (SIESTA .ANI)"))
     count_tokens = lines[0].split()
     try:
         n = int(count_tokens[0]) if len(count_tokens) == 1 else -1
@@ -48,18 +48,6 @@ def read_ani(path: str | Path, n_atoms: int | None = None) -> tuple[np.ndarray, 
     positions = _coordinates(atom_lines, atom_rows, n, path)
     symbols = tuple(line.split()[0].decode(errors="replace") if line.split() else "" for line in atom_lines[:n])
     return positions.reshape(starts.size, n, 3), symbols
-
-
-def _lines(data: bytes) -> list[bytes]:
-    """Lines without line ends; an unterminated last line shorter than the one before is dropped."""
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-    lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        lines.pop()
-    elif len(lines) > 1 and len(lines[-1].rstrip()) < len(lines[-2].rstrip()):
-        lines.pop()
-    return lines
 
 
 def _is_count(line: bytes, n_bytes: bytes) -> bool:

@@ -59,3 +59,15 @@ def read_head(path: str | Path, size: int) -> bytes:
     except (OSError, EOFError) as err:
         raise InputError(f"{path}: cannot be read ({err})") from err
 
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines without line ends; an unterminated last line shorter than the one before (cut
+    mid-write) is dropped."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    elif len(lines) > 1 and len(lines[-1].rstrip()) < len(lines[-2].rstrip()):
+        lines.pop()
+    return lines

@@ -14,16 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from mdgan.errors import InputError
-from mdgan.io.files import read_bytes
+from mdgan.io.files import read_bytes, split_lines
 from mdgan.io.numbers import fixed_fields, table
 
 
 def read_md_car(path: str | Path, n_atoms: int) -> tuple[np.ndarray, np.ndarray]:
     """Cells (frames, 3, 3) and Cartesian positions (frames, atoms, 3), Angstrom."""
     path = Path(path)
-    lines = read_bytes(path, "a SIESTA MD_CAR file").replace(b"\r\n", b"\n").split(b"\n")
-    if lines and not lines[-1].strip():
-        lines.pop()
+    lines = split_lines(read_bytes(path, "a SIESTA MD_CAR file"))
     header = lines[0].strip()
     if not (header.startswith(b"---") and header.endswith(b"---")):
         raise InputError(f"{path}, line 1: expected the record header '---Label---', found {lines[0][:40]!r}")
