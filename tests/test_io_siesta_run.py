@@ -72,6 +72,11 @@ def test_siesta32_stdout_against_dpdata_reference():
     assert traj.frame_dt_fs == 2.0 and traj.temperature_k == 300.0
 
 
+def test_stdout_recognised_by_content(tmp_path):
+    shutil.copyfile(SI64 / "output.siesta.out", tmp_path / "output")  # its name upstream
+    assert read_run(tmp_path / "output").n_frames == 4
+
+
 @pytest.mark.parametrize(
     "path, n_frames, numbers, dt",
     [

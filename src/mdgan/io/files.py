@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import TextIO
 
 from mdgan.errors import InputError
 
@@ -47,17 +48,25 @@ def read_text(path: str | Path, what: str) -> str:
     return read_bytes(path, what).decode("utf-8", errors="replace")
 
 
-def read_head(path: str | Path, size: int) -> bytes:
-    """The first ``size`` (decompressed) bytes of ``path``, reading no more than that."""
+def open_text(path: str | Path, what: str) -> TextIO:
+    """``path`` opened for reading text line by line, decompressing gzip; missing -> InputError."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; expected {what}")
     with open(path, "rb") as probe:
         compressed = probe.read(2) == GZIP_MAGIC
-    opener = gzip.open if compressed else open
+    if compressed:
+        return gzip.open(path, "rt", errors="replace")
+    return open(path, errors="replace")
+
+
+def read_head(path: str | Path, size: int, what: str) -> str:
+    """The first ``size`` (decompressed) characters of ``path``, reading no more than that."""
     try:
-        with opener(path, "rb") as stream:
+        with open_text(path, what) as stream:
             return stream.read(size)
     except (OSError, EOFError) as err:
-        raise InputError(f"{path}: cannot be read ({err})") from err
+        raise InputError(f"{path}: cannot be read ({err}); expected {what}") from err
 
 
 def split_lines(data: bytes) -> list[bytes]:

@@ -11,7 +11,6 @@ job killed mid-write) is dropped with a warning naming the file.
 
 from __future__ import annotations
 
-import gzip
 import re
 import warnings
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from mdgan.errors import InputError
-from mdgan.io.files import GZIP_MAGIC, read_bytes
+from mdgan.io.files import open_text, read_bytes
 from mdgan.io.numbers import table
 from mdgan.io.units import BOHR_ANG
 
@@ -42,7 +41,6 @@ class SiestaStdout:
     runs: (steps,) index of the concatenated SIESTA run holding each step (0, 1, ...).
     positions_ang: (steps, atoms, 3) the step's outcoor geometry, Angstrom (None: no outcoor).
     cells_ang: (steps, 3, 3) the step's outcell rows, Angstrom (None: not read or none printed).
-    lines: (steps,) 1-based line of each banner.
     label: the SystemLabel the output names (None if it names none).
     """
 
@@ -51,7 +49,6 @@ class SiestaStdout:
     runs: np.ndarray
     positions_ang: np.ndarray | None
     cells_ang: np.ndarray | None
-    lines: np.ndarray
     label: str | None
 
 
@@ -71,11 +68,11 @@ def read_siesta_stdout(
     steps = np.array([int(m.group(1)) for m in banners], dtype=np.int64)
     runs = np.searchsorted(run_starts, starts, side="right") - 1
     runs = np.maximum(runs, 0)
-    line_of = _line_numbers(text, starts)
     found_label = _LABEL.search(text)
     label = found_label.group(1).decode(errors="replace") if found_label else None
     if not geometry or starts.size == 0:
-        return SiestaStdout(path, steps, runs, None, None, line_of, label)
+        return SiestaStdout(path, steps, runs, None, None, label)
+    line_of = _line_numbers(text, starts)
     # each step's block ends at the next banner or at the start of the next run
     bounds = np.sort(np.concatenate([starts, run_starts, [len(text)]]))
     ends = bounds[np.searchsorted(bounds, starts, side="right")]
@@ -114,7 +111,7 @@ def read_siesta_stdout(
         ).reshape(-1, n_atoms, 3)
         units = [coords[i].group(1).decode(errors="replace") for i in kept]
         positions = _to_angstrom(raw, units, cell_array, lattice_constant_ang, path)
-    return SiestaStdout(path, steps[kept], runs[kept], positions, cell_array, line_of[kept], label)
+    return SiestaStdout(path, steps[kept], runs[kept], positions, cell_array, label)
 
 
 def stdout_input(path: str | Path) -> str:
@@ -122,15 +119,9 @@ def stdout_input(path: str | Path) -> str:
 
     Reads only up to the end of the echo, so it stays cheap on long outputs.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; expected a SIESTA standard output (.out)")
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == GZIP_MAGIC
-    opener = gzip.open if compressed else open
     collected: list[str] = []
     inside = False
-    with opener(path, "rt", errors="replace") as stream:
+    with open_text(path, "a SIESTA standard output (.out)") as stream:
         for line in stream:
             if _DUMP_START in line:
                 inside = True

@@ -65,7 +65,7 @@ def is_stdout(path: Path) -> bool:
         return True
     if name.endswith(".fdf"):
         return False
-    return b"WELCOME TO SIESTA" in read_head(path, 65536)
+    return "WELCOME TO SIESTA" in read_head(path, 65536, "a SIESTA .fdf or .out")
 
 
 def locate(path: str | Path) -> RunFiles:
