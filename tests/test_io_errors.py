@@ -164,6 +164,12 @@ def test_unknown_ase_format(tmp_path):
         input_files(tmp_path / "run.xyz", format="xyzz")
 
 
+def test_empty_ase_file(tmp_path):
+    (tmp_path / "run.extxyz").write_text("")
+    with pytest.raises(InputError, match=r"run.extxyz: file is empty; expected a trajectory in ASE format 'extxyz'"):
+        read_run(tmp_path / "run.extxyz", format="extxyz", timestep_fs=1.0)
+
+
 def test_file_ase_cannot_read(tmp_path):
     (tmp_path / "run.xyz").write_text("this is not xyz\n")
     with pytest.raises(InputError, match=r"run.xyz: ASE could not read it as 'extxyz'"):
