@@ -5,6 +5,12 @@ from pathlib import Path
 from snakemake.utils import validate
 
 
+# A config given on the command line (--configfile) names its own runs: they replace the
+# bundled example's runs instead of being merged with them.
+_cli_config = workflow.config_settings.overwrite_config or {}
+if "runs" in _cli_config:
+    config["runs"] = _cli_config["runs"]
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 RESULTS = "results"
