@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -20,21 +19,16 @@ def snakefiles() -> list[Path]:
     return [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
 
 
-def test_snakemake_lint_is_clean(tmp_path):
+def test_snakemake_lint_is_clean():
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--lint", "json", "--configfile", str(TINY_CONFIG)],
+        [sys.executable, "-m", "snakemake", "--lint", "--configfile", str(TINY_CONFIG)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
-    assert result.returncode == 0, f"snakemake --lint failed:\n{result.stdout}\n{result.stderr}"
-    report = json.loads(result.stdout[result.stdout.index("{"):])
-    lints = {
-        f"{kind} {item.get('rule', item.get('snakefile', ''))}": [lint["title"] for lint in item["lints"]]
-        for kind in ("snakefiles", "rules")
-        for item in report[kind]
-        if item["lints"]
-    }
-    assert not lints, f"snakemake --lint has something to say: {json.dumps(lints, indent=1)}"
+    # exit status 1 and the lints on stderr when there is anything to say
+    assert result.returncode == 0 and "your workflow is in a good condition" in result.stderr, (
+        f"snakemake --lint has something to say:\n{result.stdout}\n{result.stderr}"
+    )
 
 
 def test_snakefiles_are_formatted_with_pinned_snakefmt():
