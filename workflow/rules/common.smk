@@ -54,4 +54,8 @@ def run_input_files(wildcards):
 
 def final_targets():
     targets = [f"{RESULTS}/dataset/windows.npz", f"{RESULTS}/dataset/step_skip_table.csv"]
+    # analysis and report (workflow/rules/analysis.smk, report.smk)
+    targets += [f"{RESULTS}/analysis/{name}.csv" for name in ("msd_md", "msd_generated", "diffusion", "comparison")]
+    targets += [f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
+    targets += [f"{RESULTS}/report/conditions.html"]
     return targets
