@@ -41,8 +41,11 @@ def test_fft_msd_reads_float32_memmap_and_transposed_views(tmp_path):
     np.save(path, frames.transpose(1, 0, 2).astype(np.float32))
     lags = log_lags(150, 20)
     from_view = msd_samples(frames.transpose(1, 0, 2), lags, 0.01)
-    from_file = msd_samples(np.load(path, mmap_mode="r"), lags, 0.01, chunk_ions=2)
+    from_file = msd_samples(np.load(path, mmap_mode="r"), lags, 0.01, chunk_ions=2, workers=2)
     np.testing.assert_allclose(from_file.msd_ang2, from_view.msd_ang2, rtol=1e-5)
+    as_float64 = np.load(path).astype(np.float64)  # float32 input is computed in float64
+    expected = np.array([direct_msd(p, lags) for p in as_float64])
+    np.testing.assert_allclose(from_file.msd_ang2, expected, rtol=1e-10)
 
 
 def test_pooled_runs_are_weighted_by_origins_and_error_is_standard_error_over_ions():

@@ -15,7 +15,10 @@ FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
 def analysis_code(*modules):
     """Package files of the analysis modules a rule runs (plus the shared stage glue)."""
     return package_files(
-        "extract.py", "analysis/stages.py", "analysis/series.py", "analysis/lags.py",
+        "extract.py",
+        "analysis/stages.py",
+        "analysis/series.py",
+        "analysis/lags.py",
         *[f"analysis/{m}.py" for m in modules],
     )
 
@@ -25,17 +28,17 @@ rule analysis_lags:
     input:
         tracks=MD_TRACKS,
         stats=STANDARDIZATION,
-        code=analysis_code("msd", "displacements", "diffusion", "conductivity", "tables") + package_files("windows.py"),
+        code=analysis_code() + package_files("windows.py"),
     output:
         LAG_PLAN,
-    params:
-        runs=list(config["runs"]),
-        max_lag_fraction=ANALYSIS["max_lag_fraction"],
-        compare_lags_ps=ANALYSIS["compare_lags_ps"],
     log:
         f"{RESULTS}/logs/analysis/lags.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        runs=list(config["runs"]),
+        max_lag_fraction=ANALYSIS["max_lag_fraction"],
+        compare_lags_ps=ANALYSIS["compare_lags_ps"],
     script:
         "../scripts/analysis_lags.py"
 
@@ -49,16 +52,16 @@ rule msd_md:
     output:
         csv=f"{RESULTS}/analysis/msd_md.csv",
         ions=f"{RESULTS}/analysis/msd_md_ions.npz",
-    params:
-        runs=list(config["runs"]),
-        n_lags=ANALYSIS["msd"]["n_lags"],
-        chunk_ions=ANALYSIS["msd"]["chunk_ions"],
     log:
         f"{RESULTS}/logs/analysis/msd_md.log",
     benchmark:
         f"{RESULTS}/benchmarks/analysis/msd_md.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        runs=list(config["runs"]),
+        n_lags=ANALYSIS["msd"]["n_lags"],
+        chunk_ions=ANALYSIS["msd"]["chunk_ions"],
     script:
         "../scripts/msd_md.py"
 
@@ -72,17 +75,17 @@ rule msd_generated:
     output:
         csv=f"{RESULTS}/analysis/msd_generated.csv",
         ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
-    params:
-        n_lags=ANALYSIS["msd"]["n_lags"],
-        chunk_ions=ANALYSIS["msd"]["chunk_ions"],
-        max_lag_fraction=ANALYSIS["max_lag_fraction"],
-    threads: 8
     log:
         f"{RESULTS}/logs/analysis/msd_generated.log",
     benchmark:
         f"{RESULTS}/benchmarks/analysis/msd_generated.tsv"
     conda:
         "../../envs/analysis.yaml"
+    threads: 8
+    params:
+        n_lags=ANALYSIS["msd"]["n_lags"],
+        chunk_ions=ANALYSIS["msd"]["chunk_ions"],
+        max_lag_fraction=ANALYSIS["max_lag_fraction"],
     script:
         "../scripts/msd_generated.py"
 
@@ -95,15 +98,15 @@ rule displacements_md:
         code=analysis_code("displacements"),
     output:
         f"{RESULTS}/analysis/displacements_md.npz",
+    log:
+        f"{RESULTS}/logs/analysis/displacements_md.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         runs=list(config["runs"]),
         n_lags=ANALYSIS["displacements"]["n_lags"],
         max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
         chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
-    log:
-        f"{RESULTS}/logs/analysis/displacements_md.log",
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/displacements_md.py"
 
@@ -116,17 +119,17 @@ rule displacements_generated:
         code=analysis_code("displacements"),
     output:
         f"{RESULTS}/analysis/displacements_generated.npz",
-    params:
-        n_lags=ANALYSIS["displacements"]["n_lags"],
-        max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
-        chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
-        max_lag_fraction=ANALYSIS["max_lag_fraction"],
     log:
         f"{RESULTS}/logs/analysis/displacements_generated.log",
     benchmark:
         f"{RESULTS}/benchmarks/analysis/displacements_generated.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        n_lags=ANALYSIS["displacements"]["n_lags"],
+        max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
+        chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
+        max_lag_fraction=ANALYSIS["max_lag_fraction"],
     script:
         "../scripts/displacements_generated.py"
 
@@ -145,6 +148,10 @@ rule diffusion:
             category="Tables",
             labels={"table": "diffusion coefficient and conductivity"},
         ),
+    log:
+        f"{RESULTS}/logs/analysis/diffusion.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         runs=list(config["runs"]),
         charge=config["charge"],
@@ -153,10 +160,6 @@ rule diffusion:
         slope_tolerance=ANALYSIS["diffusion"]["slope_tolerance"],
         min_span_decades=ANALYSIS["diffusion"]["min_span_decades"],
         slope_half_width_decades=ANALYSIS["diffusion"]["slope_half_width_decades"],
-    log:
-        f"{RESULTS}/logs/analysis/diffusion.log",
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/diffusion.py"
 
@@ -208,12 +211,12 @@ rule figure_msd:
         code=analysis_code("msd", "diffusion", "tables", "figures"),
     output:
         **figure_output("msd"),
-    params:
-        dpi=ANALYSIS["figures"]["dpi"],
     log:
         f"{RESULTS}/logs/analysis/figure_msd.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        dpi=ANALYSIS["figures"]["dpi"],
     script:
         "../scripts/fig_msd.py"
 
@@ -221,17 +224,17 @@ rule figure_msd:
 rule figure_z_displacement:
     """z displacement of every MD ion and of as many generated ions, shared axes."""
     input:
-        tracks=MD_TRACKS,
         **GENERATED,
+        tracks=MD_TRACKS,
         code=analysis_code("figures"),
     output:
         **figure_output("z_displacement"),
-    params:
-        dpi=ANALYSIS["figures"]["dpi"],
     log:
         f"{RESULTS}/logs/analysis/figure_z_displacement.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        dpi=ANALYSIS["figures"]["dpi"],
     script:
         "../scripts/fig_z_displacement.py"
 
@@ -239,18 +242,18 @@ rule figure_z_displacement:
 rule figure_ion_paths:
     """Paths over a short time in 3D inside the cell: the first run's ions and as many generated ones."""
     input:
-        track=MD_TRACKS[0],
         **GENERATED,
+        track=MD_TRACKS[0],
         code=analysis_code("figures"),
     output:
         **figure_output("ion_paths"),
-    params:
-        duration_ps=ANALYSIS["figures"]["ion_paths_ps"],
-        dpi=ANALYSIS["figures"]["dpi"],
     log:
         f"{RESULTS}/logs/analysis/figure_ion_paths.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        duration_ps=ANALYSIS["figures"]["ion_paths_ps"],
+        dpi=ANALYSIS["figures"]["dpi"],
     script:
         "../scripts/fig_ion_paths.py"
 
@@ -264,13 +267,13 @@ rule figure_van_hove:
         code=analysis_code("displacements", "figures"),
     output:
         **figure_output("van_hove"),
-    params:
-        bins=ANALYSIS["figures"]["van_hove_bins"],
-        dpi=ANALYSIS["figures"]["dpi"],
     log:
         f"{RESULTS}/logs/analysis/figure_van_hove.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        bins=ANALYSIS["figures"]["van_hove_bins"],
+        dpi=ANALYSIS["figures"]["dpi"],
     script:
         "../scripts/fig_van_hove.py"
 
@@ -283,11 +286,11 @@ rule figure_training:
         code=analysis_code("figures") + package_files("windows.py"),
     output:
         **figure_output("training"),
-    params:
-        dpi=ANALYSIS["figures"]["dpi"],
     log:
         f"{RESULTS}/logs/analysis/figure_training.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        dpi=ANALYSIS["figures"]["dpi"],
     script:
         "../scripts/fig_training.py"

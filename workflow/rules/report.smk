@@ -1,6 +1,7 @@
 # The Snakemake report (snakemake --report results/report.html): its description and the table of
 # calculation conditions. Figures and tables are flagged with report() where they are made.
 
+
 report: "../report/workflow.rst"
 
 
@@ -25,7 +26,9 @@ def stage_benchmarks():
     for label, product in STAGE_PRODUCTS.items():
         for r in workflow.rules:
             if r.benchmark and any(str(o) == product for o in r.output):
-                stages[label] = expand(str(r.benchmark), run=list(config["runs"]))
+                pattern = str(r.benchmark)
+                if "{" not in pattern.replace("{run}", ""):
+                    stages[label] = expand(pattern, run=list(config["runs"]))
                 break
     return stages
 
@@ -36,8 +39,12 @@ rule conditions_table:
         tracks=MD_TRACKS,
         stats=STANDARDIZATION,
         meta=GENERATED["meta"],
-        benchmarks=lambda wc: sorted({f for files in stage_benchmarks().values() for f in files}),
-        code=package_files("extract.py", "windows.py", "analysis/conditions.py", "analysis/tables.py"),
+        benchmarks=lambda wc: sorted(
+            {f for files in stage_benchmarks().values() for f in files}
+        ),
+        code=package_files(
+            "extract.py", "windows.py", "analysis/conditions.py", "analysis/tables.py"
+        ),
     output:
         html=report(
             f"{RESULTS}/report/conditions.html",
@@ -46,14 +53,14 @@ rule conditions_table:
             labels={"table": "calculation conditions"},
         ),
         csv=f"{RESULTS}/analysis/conditions.csv",
+    log:
+        f"{RESULTS}/logs/analysis/conditions_table.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         runs=list(config["runs"]),
         run_formats={name: run.get("format") for name, run in config["runs"].items()},
         charge=config["charge"],
         stages=lambda wc: stage_benchmarks(),
-    log:
-        f"{RESULTS}/logs/analysis/conditions_table.log",
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/conditions_table.py"

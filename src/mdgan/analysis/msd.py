@@ -11,6 +11,8 @@ error is a lower bound when their motion is correlated.
 
 from __future__ import annotations
 
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -56,53 +58,47 @@ class MSDCurve:
     n_ions: int
 
 
-def _cos_matrix(n_fft: int, lags: np.ndarray) -> np.ndarray:
-    """(n_fft//2+1, lags) matrix turning a one-sided power spectrum into the circular
-    autocorrelation at ``lags`` (an inverse real FFT evaluated at those lags only)."""
-    k = np.arange(n_fft // 2 + 1, dtype=np.int64)
-    weight = np.full(k.size, 2.0)
-    weight[0] = 1.0
-    if n_fft % 2 == 0:
-        weight[-1] = 1.0
-    phase = (k[:, None] * lags[None, :]) % n_fft  # exact integer phase, then one rounding
-    return weight[:, None] * np.cos(2.0 * np.pi * phase / n_fft) / n_fft
-
-
-def _chunk_msd(chunk: np.ndarray, lags: np.ndarray, work: np.ndarray, cos_matrix: np.ndarray, workers: int) -> np.ndarray:
+def _chunk_msd(chunk: np.ndarray, lags: np.ndarray, work: np.ndarray) -> np.ndarray:
     """Per-ion MSD of one chunk (ions, records, 3) at ``lags``: (ions, lags) float64.
 
     MSD(m) = [S1(m) - 2 S2(m)] / (T - m) with S1(m) = sum_k |x_{k+m}|^2 + |x_k|^2 from
     cumulative sums and S2(m) = sum_k x_k . x_{k+m} from the power spectrum of the
-    zero-padded series. ``work`` is a reused (>= ions, 3, n_fft) float64 buffer whose
-    padding (beyond the records) is zero.
+    zero-padded series. ``work`` is a (>= ions, 3, n_fft) float64 buffer whose padding
+    (beyond the records) is zero.
     """
     n_ions, n_records, _ = chunk.shape
     x = work[:n_ions]
     series = x[:, :, :n_records]
-    series[...] = chunk.transpose(0, 2, 1)
-    series -= series.mean(axis=2, keepdims=True)  # translation-invariant; keeps rounding small
-    sq = np.einsum("nct,nct->nt", series, series)
-    csum = np.cumsum(sq, axis=1)
+    # float64 copy, time last, relative to each ion's first position: the MSD is translation
+    # invariant and small magnitudes keep the rounding of S1 - 2 S2 small
+    np.subtract(chunk.transpose(0, 2, 1), chunk[:, :1, :].transpose(0, 2, 1), out=series, dtype=np.float64)
+    csum = np.cumsum(np.einsum("nct,nct->nt", series, series), axis=1)
     total = csum[:, -1:]
     prefix = csum[:, lags - 1]  # sum_{k < m}
     suffix = total - csum[:, n_records - lags - 1]  # sum_{k >= T - m}
     s1 = 2.0 * total - prefix - suffix
-    spectrum = scipy.fft.rfft(x, axis=2, workers=workers)
-    as_real = spectrum.view(np.float64).reshape(n_ions, 3, -1, 2)
-    power = np.einsum("ncfr,ncfr->nf", as_real, as_real)
-    del spectrum, as_real
-    s2 = power @ cos_matrix
+    n_fft = x.shape[2]
+    spectrum = scipy.fft.rfft(x, axis=2, workers=1)
+    as_real = spectrum.view(np.float64)
+    np.square(as_real, out=as_real)
+    power = as_real[:, 0]
+    power += as_real[:, 1]
+    power += as_real[:, 2]  # (ions, n_fft + 2): |X|^2 summed over components, interleaved
+    power = power[:, 0::2] + power[:, 1::2]
+    s2 = scipy.fft.irfft(power, n=n_fft, axis=1, workers=1)[:, lags]
     return (s1 - 2.0 * s2) / (n_records - lags)
 
 
 def msd_samples(
-    positions_ang, lag_steps: np.ndarray, dt_ps: float, chunk_ions: int = 128, workers: int = 1
+    positions_ang, lag_steps: np.ndarray, dt_ps: float, chunk_ions: int = 64, workers: int = 1
 ) -> MSDSamples:
     """Per-ion MSD over all time origins at ``lag_steps``, streamed over ions in chunks.
 
     positions_ang: (ions, records, 3) unwrapped, any array-like that slices along ions
-    (a memory-mapped .npy, a transposed view of MD frames). Only one chunk is held in memory
-    at a time (a zero-padded float64 copy and its spectrum: about 100 bytes per ion-record of the chunk).
+    (a memory-mapped .npy, a transposed view of MD frames). ``workers`` threads each hold one
+    chunk at a time (a zero-padded float64 copy and its spectrum: about 80 bytes per
+    ion-record of the chunk); the result is the same for any chunking and thread count.
+    No BLAS call: thread pools of BLAS libraries would compete with these threads.
     """
     n_ions, n_records, n_dims = positions_ang.shape
     lags = np.asarray(lag_steps, dtype=np.int64)
@@ -110,14 +106,26 @@ def msd_samples(
         raise InputError(f"positions must be (ions, records, 3), got {positions_ang.shape}")
     if lags.size == 0 or lags.min() < 1 or lags.max() >= n_records:
         raise InputError(f"lags must lie in 1..{n_records - 1} for a series of {n_records} records")
+    chunk_ions = max(1, min(chunk_ions, n_ions))
     # circular correlation of the zero-padded series equals the linear one up to the longest lag
     n_fft = scipy.fft.next_fast_len(n_records + int(lags.max()), real=True)
-    cos_matrix = _cos_matrix(n_fft, lags)
     out = np.empty((n_ions, lags.size), dtype=np.float64)
-    work = np.zeros((min(chunk_ions, n_ions), 3, n_fft), dtype=np.float64)
-    for start in range(0, n_ions, chunk_ions):
-        stop = min(start + chunk_ions, n_ions)
-        out[start:stop] = _chunk_msd(np.asarray(positions_ang[start:stop]), lags, work, cos_matrix, workers)
+    buffers: queue.SimpleQueue = queue.SimpleQueue()
+    n_threads = max(1, min(workers, -(-n_ions // chunk_ions)))
+    for _ in range(n_threads):
+        buffers.put(np.zeros((chunk_ions, 3, n_fft), dtype=np.float64))
+
+    def run(start: int) -> None:
+        work = buffers.get()
+        try:
+            chunk = np.asarray(positions_ang[start : start + chunk_ions])
+            out[start : start + chunk_ions] = _chunk_msd(chunk, lags, work)
+        finally:
+            buffers.put(work)
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        for _ in pool.map(run, range(0, n_ions, chunk_ions)):
+            pass
     origins = np.broadcast_to(n_records - lags, out.shape).copy()
     return MSDSamples(lag_steps=lags, dt_ps=float(dt_ps), msd_ang2=out, n_origins=origins)
 
