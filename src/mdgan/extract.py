@@ -44,7 +44,9 @@ def unwrap_positions(positions_ang: np.ndarray, cells_ang: np.ndarray) -> np.nda
     Each step between consecutive frames is replaced by its minimum image in the cell of
     the later frame (fractional components wrapped into [-0.5, 0.5)), then accumulated from
     the first frame. Works on wrapped and on already unwrapped input, in any (skewed,
-    time-dependent) cell, as long as no atom moves half a cell between frames.
+    time-dependent) cell, as long as no atom moves half a cell between frames. In a fluctuating
+    cell this Cartesian scheme keeps true displacements, where rescaling unwrapped fractional
+    coordinates would inflate them (von Buelow, Bullerjahn, Hummer, J. Chem. Phys. 153, 021101, 2020).
 
     positions_ang: (frames, atoms, 3); cells_ang: (frames, 3, 3) rows are lattice vectors.
     Returns (frames, atoms, 3) float64.

@@ -4,6 +4,11 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+# A config given on the command line (--configfile) names its own runs: they replace the
+# bundled example's runs instead of being merged with them.
+_cli_config = workflow.config_settings.overwrite_config or {}
+if "runs" in _cli_config:
+    config["runs"] = _cli_config["runs"]
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -28,7 +33,12 @@ def package_files(*modules):
 
     Declared as inputs so that a change of that code reruns the rule and what follows.
     """
-    files = [PACKAGE_DIR / "__init__.py", PACKAGE_DIR / "errors.py", PACKAGE_DIR / "atomic_io.py", PACKAGE_DIR / "smk.py"]
+    files = [
+        PACKAGE_DIR / "__init__.py",
+        PACKAGE_DIR / "errors.py",
+        PACKAGE_DIR / "atomic_io.py",
+        PACKAGE_DIR / "smk.py",
+    ]
     for module in modules:
         path = PACKAGE_DIR / module
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
@@ -53,9 +63,15 @@ def run_input_files(wildcards):
 
 
 def final_targets():
-    targets = [f"{RESULTS}/dataset/windows.npz", f"{RESULTS}/dataset/step_skip_table.csv"]
+    targets = [
+        f"{RESULTS}/dataset/windows.npz",
+        f"{RESULTS}/dataset/step_skip_table.csv",
+    ]
     # analysis and report (workflow/rules/analysis.smk, report.smk)
-    targets += [f"{RESULTS}/analysis/{name}.csv" for name in ("msd_md", "msd_generated", "diffusion", "comparison")]
+    targets += [
+        f"{RESULTS}/analysis/{name}.csv"
+        for name in ("msd_md", "msd_generated", "diffusion", "comparison")
+    ]
     targets += [f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
     targets += [f"{RESULTS}/report/conditions.html"]
     return targets
