@@ -12,15 +12,26 @@ LAG_PLAN = f"{RESULTS}/analysis/lags.json"
 FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
 
 
-def analysis_code(*modules):
-    """Package files of the analysis modules a rule runs (plus the shared stage glue)."""
-    return package_files(
-        "extract.py",
-        "analysis/stages.py",
-        "analysis/series.py",
-        "analysis/lags.py",
-        *[f"analysis/{m}.py" for m in modules],
-    )
+# Package code every analysis rule runs (the shared glue); each rule adds its own modules.
+ANALYSIS_GLUE = (
+    "extract.py",
+    "analysis/stages.py",
+    "analysis/series.py",
+    "analysis/lags.py",
+)
+# The figure rules' outputs: the PNG goes into the report with its caption, the PDF beside it.
+FIGURE_OUTPUTS = {
+    name: {
+        "png": report(
+            f"{RESULTS}/figures/{name}.png",
+            caption=f"../report/{name}.rst",
+            category="Figures",
+            labels={"figure": name.replace("_", " ")},
+        ),
+        "pdf": f"{RESULTS}/figures/{name}.pdf",
+    }
+    for name in FIGURES
+}
 
 
 rule analysis_lags:
@@ -28,7 +39,7 @@ rule analysis_lags:
     input:
         tracks=MD_TRACKS,
         stats=STANDARDIZATION,
-        code=analysis_code() + package_files("windows.py"),
+        code=package_files(*ANALYSIS_GLUE, "windows.py"),
     output:
         LAG_PLAN,
     log:
@@ -48,7 +59,7 @@ rule msd_md:
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=analysis_code("msd"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_md.csv",
         ions=f"{RESULTS}/analysis/msd_md_ions.npz",
@@ -71,7 +82,7 @@ rule msd_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=analysis_code("msd"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_generated.csv",
         ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
@@ -95,7 +106,7 @@ rule displacements_md:
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=analysis_code("displacements"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
     output:
         f"{RESULTS}/analysis/displacements_md.npz",
     log:
@@ -116,7 +127,7 @@ rule displacements_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=analysis_code("displacements"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
     output:
         f"{RESULTS}/analysis/displacements_generated.npz",
     log:
@@ -140,7 +151,13 @@ rule diffusion:
         md=rules.msd_md.output.ions,
         generated=rules.msd_generated.output.ions,
         tracks=MD_TRACKS,
-        code=analysis_code("msd", "diffusion", "conductivity", "tables"),
+        code=package_files(
+            *ANALYSIS_GLUE,
+            "analysis/msd.py",
+            "analysis/diffusion.py",
+            "analysis/conductivity.py",
+            "analysis/tables.py",
+        ),
     output:
         report(
             f"{RESULTS}/analysis/diffusion.csv",
@@ -173,7 +190,14 @@ rule comparison:
         msd_generated=rules.msd_generated.output.ions,
         displacements_md=rules.displacements_md.output[0],
         displacements_generated=rules.displacements_generated.output[0],
-        code=analysis_code("msd", "diffusion", "displacements", "comparison", "tables"),
+        code=package_files(
+            *ANALYSIS_GLUE,
+            "analysis/msd.py",
+            "analysis/diffusion.py",
+            "analysis/displacements.py",
+            "analysis/comparison.py",
+            "analysis/tables.py",
+        ),
     output:
         report(
             f"{RESULTS}/analysis/comparison.csv",
@@ -189,18 +213,6 @@ rule comparison:
         "../scripts/comparison.py"
 
 
-def figure_output(name):
-    return {
-        "png": report(
-            f"{RESULTS}/figures/{name}.png",
-            caption=f"../report/{name}.rst",
-            category="Figures",
-            labels={"figure": name.replace("_", " ")},
-        ),
-        "pdf": f"{RESULTS}/figures/{name}.pdf",
-    }
-
-
 rule figure_msd:
     """MSD of MD and MD-GAN, log-log, fitted diffusive lines, training window shaded grey."""
     input:
@@ -208,9 +220,15 @@ rule figure_msd:
         msd_generated=rules.msd_generated.output.csv,
         diffusion=rules.diffusion.output[0],
         plan=LAG_PLAN,
-        code=analysis_code("msd", "diffusion", "tables", "figures"),
+        code=package_files(
+            *ANALYSIS_GLUE,
+            "analysis/msd.py",
+            "analysis/diffusion.py",
+            "analysis/tables.py",
+            "analysis/figures.py",
+        ),
     output:
-        **figure_output("msd"),
+        **FIGURE_OUTPUTS["msd"],
     log:
         f"{RESULTS}/logs/analysis/figure_msd.log",
     conda:
@@ -226,9 +244,9 @@ rule figure_z_displacement:
     input:
         **GENERATED,
         tracks=MD_TRACKS,
-        code=analysis_code("figures"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
     output:
-        **figure_output("z_displacement"),
+        **FIGURE_OUTPUTS["z_displacement"],
     log:
         f"{RESULTS}/logs/analysis/figure_z_displacement.log",
     conda:
@@ -244,9 +262,9 @@ rule figure_ion_paths:
     input:
         **GENERATED,
         track=MD_TRACKS[0],
-        code=analysis_code("figures"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
     output:
-        **figure_output("ion_paths"),
+        **FIGURE_OUTPUTS["ion_paths"],
     log:
         f"{RESULTS}/logs/analysis/figure_ion_paths.log",
     conda:
@@ -264,9 +282,11 @@ rule figure_van_hove:
         md=rules.displacements_md.output[0],
         generated=rules.displacements_generated.output[0],
         plan=LAG_PLAN,
-        code=analysis_code("displacements", "figures"),
+        code=package_files(
+            *ANALYSIS_GLUE, "analysis/displacements.py", "analysis/figures.py"
+        ),
     output:
-        **figure_output("van_hove"),
+        **FIGURE_OUTPUTS["van_hove"],
     log:
         f"{RESULTS}/logs/analysis/figure_van_hove.log",
     conda:
@@ -283,9 +303,10 @@ rule figure_training:
     input:
         log=f"{RESULTS}/model/training_log.csv",
         stats=STANDARDIZATION,
-        code=analysis_code("figures") + package_files("windows.py"),
+        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py")
+        + package_files("windows.py"),
     output:
-        **figure_output("training"),
+        **FIGURE_OUTPUTS["training"],
     log:
         f"{RESULTS}/logs/analysis/figure_training.log",
     conda:

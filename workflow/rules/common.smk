@@ -72,6 +72,8 @@ def final_targets():
         f"{RESULTS}/analysis/{name}.csv"
         for name in ("msd_md", "msd_generated", "diffusion", "comparison")
     ]
-    targets += [f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
+    targets += [
+        f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
+    ]
     targets += [f"{RESULTS}/report/conditions.html"]
     return targets

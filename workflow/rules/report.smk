@@ -5,6 +5,8 @@
 report: "../report/workflow.rst"
 
 
+from mdgan.analysis.conditions import stage_benchmark_files
+
 # Stage label -> a file that stage makes (the data contract's paths); the conditions table reads the
 # benchmark file of whichever rule makes it, so it does not depend on other rule files' names.
 STAGE_PRODUCTS = {
@@ -17,20 +19,9 @@ STAGE_PRODUCTS = {
     "MSD of MD-GAN": f"{RESULTS}/analysis/msd_generated.csv",
     "displacements of MD-GAN": f"{RESULTS}/analysis/displacements_generated.npz",
 }
-
-
-def stage_benchmarks():
-    """Stage label -> benchmark files of the rule making that stage's product (per run where it has
-    a {run} wildcard); stages whose rule has no benchmark are left out."""
-    stages = {}
-    for label, product in STAGE_PRODUCTS.items():
-        for r in workflow.rules:
-            if r.benchmark and any(str(o) == product for o in r.output):
-                pattern = str(r.benchmark)
-                if "{" not in pattern.replace("{run}", ""):
-                    stages[label] = expand(pattern, run=list(config["runs"]))
-                break
-    return stages
+stage_benchmarks = lambda wc: stage_benchmark_files(
+    workflow.rules, STAGE_PRODUCTS, list(config["runs"])
+)
 
 
 rule conditions_table:
@@ -40,7 +31,7 @@ rule conditions_table:
         stats=STANDARDIZATION,
         meta=GENERATED["meta"],
         benchmarks=lambda wc: sorted(
-            {f for files in stage_benchmarks().values() for f in files}
+            {f for files in stage_benchmarks(wc).values() for f in files}
         ),
         code=package_files(
             "extract.py", "windows.py", "analysis/conditions.py", "analysis/tables.py"
@@ -61,6 +52,6 @@ rule conditions_table:
         runs=list(config["runs"]),
         run_formats={name: run.get("format") for name, run in config["runs"].items()},
         charge=config["charge"],
-        stages=lambda wc: stage_benchmarks(),
+        stages=lambda wc: stage_benchmarks(wc),
     script:
         "../scripts/conditions_table.py"
