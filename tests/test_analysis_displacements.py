@@ -50,6 +50,8 @@ def test_origins_are_thinned_evenly_and_runs_combine(tmp_path):
     both = combine_stats([stats, stats])
     assert both.count[0] == 400 and both.samples_ang[0].size == 400
     assert both.alpha2()[0] == pytest.approx(stats.alpha2()[0])
+    capped = displacement_stats(x, [10], [10], 0.02, max_origins_per_ion=50, max_samples_per_lag=100)
+    assert capped.count[0] == 200 and capped.samples_ang[0].size == 4 * 25
     save_stats(both, tmp_path / "d.npz")
     again = load_stats(tmp_path / "d.npz")
     np.testing.assert_array_equal(again.samples_at(0.2), both.samples_at(0.2))

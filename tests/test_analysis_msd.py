@@ -100,6 +100,9 @@ def test_comparison_lags_are_whole_records_inside_and_beyond_the_window():
     lags = comparison_lags_ps(window_ps=2.56, record_dt_ps=0.04, max_lag_ps=6.0)
     np.testing.assert_allclose(lags, [0.32, 1.28, 2.56, 5.12])  # 4 windows (10.24 ps) is beyond the MD
     assert np.all(np.isclose(lags / 0.04, np.round(lags / 0.04)))
+    # the MD reaches beyond the window, but not to 2 windows: its longest lag is compared too
+    np.testing.assert_allclose(comparison_lags_ps(2.56, 0.02, 3.33), [0.32, 1.28, 2.56, 3.32])
+    np.testing.assert_allclose(comparison_lags_ps(2.56, 0.02, 3.33, requested_ps=[1.0]), [1.0])
     with pytest.raises(InputError, match="compare_lags_ps"):
         comparison_lags_ps(2.56, 0.04, 0.01)
     with pytest.raises(InputError, match="whole multiples"):

@@ -117,6 +117,7 @@ rule displacements_md:
         runs=list(config["runs"]),
         n_lags=ANALYSIS["displacements"]["n_lags"],
         max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
+        max_samples_per_lag=ANALYSIS["displacements"]["max_samples_per_lag"],
         chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
     script:
         "../scripts/displacements_md.py"
@@ -139,6 +140,7 @@ rule displacements_generated:
     params:
         n_lags=ANALYSIS["displacements"]["n_lags"],
         max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
+        max_samples_per_lag=ANALYSIS["displacements"]["max_samples_per_lag"],
         chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
         max_lag_fraction=ANALYSIS["max_lag_fraction"],
     script:

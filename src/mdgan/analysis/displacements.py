@@ -3,7 +3,8 @@
 Displacements dr = r(t0 + t) - r(t0) of every ion, over up to ``max_origins_per_ion`` time origins
 per ion spread evenly over the series (all origins when the series is short). Moments (for alpha2)
 are accumulated over all ions; the radial displacements |dr| are kept at a few ``sample_lags``
-(for the van Hove function and distances between distributions).
+(for the van Hove function and distances between distributions), at most ``max_samples_per_lag``
+of them (fewer origins per ion, still every ion).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def displacement_stats(
     dt_ps: float,
     max_origins_per_ion: int = 500,
     chunk_ions: int = 256,
+    max_samples_per_lag: int = 1_000_000,
 ) -> DisplacementStats:
     """Moments at ``lag_steps`` and |dr| samples at ``sample_lag_steps`` of (ions, records, 3)
     unwrapped positions (any array-like sliceable along ions), streamed over ion chunks."""
@@ -82,23 +84,25 @@ def displacement_stats(
     every = np.union1d(lags, sample_lags)
     if every.size == 0 or every.min() < 1 or every.max() >= n_records:
         raise InputError(f"displacement lags must lie in 1..{n_records - 1} for a series of {n_records} records")
-    origins = {int(m): _origins(n_records, int(m), max_origins_per_ion) for m in every}
+    origins = {int(m): _origins(n_records, int(m), max_origins_per_ion) for m in lags}
+    sample_origins_per_ion = max(1, min(max_origins_per_ion, max_samples_per_lag // n_ions))
+    sample_origins = {int(m): _origins(n_records, int(m), sample_origins_per_ion) for m in sample_lags}
     count = np.zeros(lags.size)
     sum_r2 = np.zeros(lags.size)
     sum_r4 = np.zeros(lags.size)
     samples: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
     for start in range(0, n_ions, chunk_ions):
         chunk = np.asarray(positions_ang[start : start + chunk_ions], dtype=np.float64)
-        for m in every:
+        for m in sample_lags:
+            o = sample_origins[int(m)]
+            r2 = np.sum((chunk[:, o + m] - chunk[:, o]) ** 2, axis=-1)
+            samples[int(m)].append(np.sqrt(r2).ravel().astype(np.float32))
+        for j, m in enumerate(lags):
             o = origins[int(m)]
             r2 = np.sum((chunk[:, o + m] - chunk[:, o]) ** 2, axis=-1)
-            if int(m) in samples:
-                samples[int(m)].append(np.sqrt(r2).ravel().astype(np.float32))
-            hit = np.flatnonzero(lags == m)
-            if hit.size:
-                count[hit] += r2.size
-                sum_r2[hit] += r2.sum()
-                sum_r4[hit] += np.sum(r2**2)
+            count[j] += r2.size
+            sum_r2[j] += r2.sum()
+            sum_r4[j] += np.sum(r2**2)
     return DisplacementStats(
         lag_steps=lags,
         dt_ps=float(dt_ps),

@@ -44,9 +44,10 @@ def comparison_lags_ps(
 ) -> np.ndarray:
     """Lags (ps) at which generated and MD series are compared, as whole records.
 
-    Default: the given fractions of the training window (inside and beyond it); ``requested_ps``
+    Default: the given fractions of the training window (inside and beyond it), plus the longest
+    lag the MD supports when it lies beyond the window and no fraction does; ``requested_ps``
     replaces them. Each lag is rounded to a whole number of records; lags beyond ``max_lag_ps``
-    (the longest lag the MD supports) or below one record are dropped.
+    or below one record are dropped.
     """
     wanted = np.asarray(
         requested_ps if requested_ps is not None else [f * window_ps for f in window_fractions], dtype=np.float64
@@ -54,6 +55,10 @@ def comparison_lags_ps(
     records = np.unique(np.round(wanted / record_dt_ps).astype(np.int64))
     lags = records[records >= 1] * record_dt_ps
     kept = lags[lags <= max_lag_ps * (1 + 1e-9)]
+    longest = np.floor(max_lag_ps / record_dt_ps * (1 + 1e-9)) * record_dt_ps
+    beyond_window = longest > window_ps * (1 + 1e-9)
+    if requested_ps is None and beyond_window and not np.any(kept > window_ps * (1 + 1e-9)):
+        kept = np.append(kept, longest)
     if kept.size == 0:
         raise InputError(
             f"no comparison lag fits: requested {list(wanted)} ps, the MD supports lags up to "

@@ -69,20 +69,21 @@ def generated_msd(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_f
 
 
 def md_displacements(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, max_origins: int,
-                     chunk_ions: int) -> DisplacementStats:
+                     chunk_ions: int, max_samples_per_lag: int) -> DisplacementStats:
     lags = md_lag_steps(runs, plan, n_lags)
     sample_lags = steps_for(plan.compare_lags_ps, plan.frame_dt_ps)
     return combine_stats(
-        [displacement_stats(ion_major(t), lags, sample_lags, plan.frame_dt_ps, max_origins, chunk_ions)
-         for t in runs.values()]
+        [displacement_stats(ion_major(t), lags, sample_lags, plan.frame_dt_ps, max_origins, chunk_ions,
+                            max_samples_per_lag) for t in runs.values()]
     )
 
 
 def generated_displacements(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float,
-                            max_origins: int, chunk_ions: int) -> DisplacementStats:
+                            max_origins: int, chunk_ions: int, max_samples_per_lag: int) -> DisplacementStats:
     lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
     sample_lags = steps_for(plan.compare_lags_ps, plan.record_dt_ps)
-    return displacement_stats(series.positions_ang, lags, sample_lags, series.record_dt_ps, max_origins, chunk_ions)
+    return displacement_stats(series.positions_ang, lags, sample_lags, series.record_dt_ps, max_origins, chunk_ions,
+                              max_samples_per_lag)
 
 
 def md_ion_density_per_ang3(runs: Mapping[str, IonTracks]) -> float:
