@@ -91,6 +91,7 @@ def conditions_table(
         ("Generation", "steps (frames)", _fmt(meta.get("n_steps", "n/a"))),
         ("Generation", "records", _fmt(n_records if n_records is not None else "n/a")),
         ("Generation", "duration (ps)", _fmt(float(n_records) * float(record_dt)) if n_records and record_dt else "n/a"),
+        ("Generation", "checkpoints (training iterations)", _fmt(meta.get("checkpoints", "n/a"))),
         ("Generation", "seed", _fmt(meta.get("seed", "n/a"))),
         ("Generation", "device", _fmt(meta.get("device", "n/a"))),
         ("Generation", "wall time (s)", _fmt(float(meta["wall_time_s"])) if "wall_time_s" in meta else "n/a"),

@@ -125,9 +125,8 @@ def z_displacement_traces(runs: Mapping[str, IonTracks]) -> list[tuple[np.ndarra
 
 
 def generated_z_displacement(series: GeneratedSeries, n_ions: int) -> tuple[np.ndarray, np.ndarray]:
-    """Time (ps) and z(t) - z(0) (records, ions) of the first ``n_ions`` generated ions."""
-    if n_ions > series.n_ions:
-        raise InputError(f"the MD has {n_ions} ions but only {series.n_ions} were generated")
+    """Time (ps) and z(t) - z(0) (records, ions) of the first ``n_ions`` generated ions (all of
+    them where fewer were generated)."""
     z = np.asarray(series.positions_ang[:n_ions, :, 2], dtype=np.float64)
     return np.arange(series.n_records) * series.record_dt_ps, (z - z[:, :1]).T
 
