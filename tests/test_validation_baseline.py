@@ -27,6 +27,10 @@ def ar2_windows(n_series=48, n_steps=3000, window=128, stride=16, seed=0):
     return ((cut_windows(x, window, stride) - mean) / std).astype(np.float32), mean, std
 
 
+def stats(mean, std):
+    return {"mean_ang": mean, "std_ang": std, "record_dt_ps": 0.02, "step_skip": 1}
+
+
 @pytest.fixture(scope="module")
 def ar2():
     return ar2_windows()
@@ -34,7 +38,7 @@ def ar2():
 
 def test_yule_walker_recovers_a_known_ar2(ar2):
     windows, mean, std = ar2
-    model = fit_ar(windows, 2, mean, std, record_dt_ps=0.02)
+    model = fit_ar(windows, 2, stats(mean, std))
     np.testing.assert_allclose(model.coefficients, PHI, atol=0.03)
     # Innovation std in standardised units: 1 / std of the unit-noise AR(2) process.
     true_var = np.array([
@@ -42,7 +46,7 @@ def test_yule_walker_recovers_a_known_ar2(ar2):
     ])
     np.testing.assert_allclose(model.noise_std, 1 / np.sqrt(true_var), rtol=0.05)
     # A higher order finds nothing beyond lag 2.
-    model4 = fit_ar(windows, 4, mean, std, record_dt_ps=0.02)
+    model4 = fit_ar(windows, 4, stats(mean, std))
     assert np.abs(model4.coefficients[:, 2:]).max() < 0.03
 
 
@@ -63,7 +67,7 @@ def sample_autocovariance(x, max_lag):
 
 def test_generated_increments_have_the_fitted_autocorrelation(ar2):
     windows, mean, std = ar2
-    model = fit_ar(windows, 4, mean, std, record_dt_ps=0.02)
+    model = fit_ar(windows, 4, stats(mean, std))
     x = generate_increments(model, seed=5, ions=range(300), n_increments=3000)
     assert np.abs(x.mean(axis=(0, 1)) - mean).max() < 0.01 * std.max()
     generated = sample_autocovariance(x, 12) / std[:, None] ** 2
@@ -78,7 +82,7 @@ def test_generated_increments_have_the_fitted_autocorrelation(ar2):
 
 def test_gaussian_baseline_is_white_with_the_training_variance(ar2):
     windows, mean, std = ar2
-    model = fit_ar(windows, 0, mean, std, record_dt_ps=0.02)
+    model = fit_ar(windows, 0, stats(mean, std))
     assert model.order == 0
     x = generate_increments(model, seed=2, ions=range(200), n_increments=2000)
     acov = sample_autocovariance(x, 2) / std[:, None] ** 2
@@ -88,7 +92,7 @@ def test_gaussian_baseline_is_white_with_the_training_variance(ar2):
 
 def test_positions_are_streamed_in_chunks_from_the_start_positions(ar2, tmp_path):
     windows, mean, std = ar2
-    model = fit_ar(windows, 3, mean, std, record_dt_ps=0.02)
+    model = fit_ar(windows, 3, stats(mean, std))
     start = np.random.default_rng(0).uniform(0, 8, size=(7, 3))
     write_positions(tmp_path / "a.npy", model, start, n_records=50, seed=9, chunk_ions=3)
     write_positions(tmp_path / "b.npy", model, start, n_records=50, seed=9, chunk_ions=100)
@@ -99,3 +103,20 @@ def test_positions_are_streamed_in_chunks_from_the_start_positions(ar2, tmp_path
     steps = generate_increments(model, 9, range(7), 49)
     np.testing.assert_allclose(np.diff(a, axis=1), steps, atol=1e-4)
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_generate_writes_the_mdgan_layout_from_a_saved_model(ar2, tmp_path):
+    from mdgan.validation.baseline import generate, load_model, save_model
+
+    windows, mean, std = ar2
+    save_model(tmp_path / "model.json", fit_ar(windows, 2, {**stats(mean, std), "step_skip": 2}))
+    model = load_model(tmp_path / "model.json")
+    np.testing.assert_allclose(model.coefficients, PHI, atol=0.03)
+    start = np.zeros((5, 3))
+    meta = generate(model, start, n_steps=41, seed=1, path=tmp_path / "positions.npy")
+    positions = np.load(tmp_path / "positions.npy")
+    assert positions.shape == (5, 20, 3) and positions.dtype == np.float32  # 41 frames // skip 2
+    assert meta["n_records"] == 20 and meta["n_ions"] == 5 and meta["generator"] == "AR(2)"
+    assert meta["record_dt_ps"] == 0.02 and meta["step_skip"] == 2
+    with pytest.raises(Exception, match="order 128"):
+        fit_ar(windows, 128, stats(mean, std))

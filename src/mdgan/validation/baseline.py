@@ -15,7 +15,8 @@ import numpy as np
 from scipy.linalg import solve_toeplitz
 from scipy.signal import lfilter
 
-from mdgan.atomic_io import atomic_write
+from mdgan.atomic_io import atomic_write, save_json
+from mdgan.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ARModel:
     noise_std: (3,) innovation standard deviation, standardised units.
     autocovariance: (3, p + 1) pooled sample autocovariance at lags 0..p (the model reproduces it).
     mean_ang, std_ang: (3,) standardisation of the windows, Angstrom per record.
+    record_dt_ps, step_skip: the records the model describes.
     """
 
     coefficients: np.ndarray
@@ -34,6 +36,7 @@ class ARModel:
     mean_ang: np.ndarray
     std_ang: np.ndarray
     record_dt_ps: float
+    step_skip: int
 
     @property
     def order(self) -> int:
@@ -48,6 +51,7 @@ class ARModel:
             "mean_ang": self.mean_ang.tolist(),
             "std_ang": self.std_ang.tolist(),
             "record_dt_ps": self.record_dt_ps,
+            "step_skip": self.step_skip,
         }
 
     @classmethod
@@ -59,6 +63,7 @@ class ARModel:
             mean_ang=np.asarray(d["mean_ang"], dtype=np.float64),
             std_ang=np.asarray(d["std_ang"], dtype=np.float64),
             record_dt_ps=float(d["record_dt_ps"]),
+            step_skip=int(d["step_skip"]),
         )
 
 
@@ -80,8 +85,16 @@ def pooled_autocovariance(windows: np.ndarray, max_lag: int, chunk: int = 4096) 
     return sums / (n_windows * (n_records - np.arange(max_lag + 1)))
 
 
-def fit_ar(windows: np.ndarray, order: int, mean_ang, std_ang, record_dt_ps: float) -> ARModel:
-    """Yule-Walker AR(``order``) fit per component to standardised windows (windows, records, 3)."""
+def fit_ar(windows: np.ndarray, order: int, standardization: dict) -> ARModel:
+    """Yule-Walker AR(``order``) fit per component to standardised windows (windows, records, 3).
+
+    standardization: the windows' ``standardization.json`` (mean_ang, std_ang, record_dt_ps, step_skip).
+    """
+    if order >= windows.shape[1]:
+        raise InputError(
+            f"config key validation.baseline.order: AR order {order} needs windows longer than it "
+            f"(windows have {windows.shape[1]} records)"
+        )
     gamma = pooled_autocovariance(windows, order)
     coefficients = np.zeros((3, order))
     noise_var = gamma[:, 0].copy()
@@ -95,9 +108,10 @@ def fit_ar(windows: np.ndarray, order: int, mean_ang, std_ang, record_dt_ps: flo
         coefficients=coefficients,
         noise_std=np.sqrt(noise_var),
         autocovariance=gamma,
-        mean_ang=np.asarray(mean_ang, dtype=np.float64),
-        std_ang=np.asarray(std_ang, dtype=np.float64),
-        record_dt_ps=float(record_dt_ps),
+        mean_ang=np.asarray(standardization["mean_ang"], dtype=np.float64),
+        std_ang=np.asarray(standardization["std_ang"], dtype=np.float64),
+        record_dt_ps=float(standardization["record_dt_ps"]),
+        step_skip=int(standardization["step_skip"]),
     )
 
 
@@ -163,3 +177,35 @@ def write_positions(
             out[first : ions.stop] = chunk
         out.flush()
         del out
+
+
+def save_model(path: str | Path, model: ARModel) -> None:
+    save_json(path, model.to_dict())
+
+
+def load_model(path: str | Path) -> ARModel:
+    import json
+
+    return ARModel.from_dict(json.loads(Path(path).read_text()))
+
+
+def generate(model: ARModel, starts_ang: np.ndarray, n_steps: int, seed: int, path: str | Path) -> dict:
+    """Write ``positions.npy`` (ions, n_steps // step_skip, 3) as MD-GAN does; return its meta data."""
+    import time
+
+    t0 = time.perf_counter()
+    n_records = n_steps // model.step_skip
+    if n_records < 2:
+        raise InputError(f"n_steps {n_steps} gives {n_records} record(s) at step_skip {model.step_skip}; need 2")
+    write_positions(path, model, starts_ang, n_records, seed)
+    return {
+        "generator": "gaussian" if model.order == 0 else f"AR({model.order})",
+        "record_dt_ps": model.record_dt_ps,
+        "step_skip": model.step_skip,
+        "n_steps": int(n_steps),
+        "n_records": int(n_records),
+        "n_ions": int(len(starts_ang)),
+        "seed": int(seed),
+        "settings": {"order": model.order},
+        "wall_time_s": time.perf_counter() - t0,
+    }
