@@ -29,11 +29,11 @@ def run_workflow(workdir: Path, config: dict, *args: str, check: bool = True) ->
     configfile.write_text(yaml.safe_dump(config))
     cmd = [
         sys.executable, "-m", "snakemake",
+        "--resources", "gpu=1",  # nargs: keep options after it, targets last
         "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(workdir),
         "--configfile", str(configfile),
         "--cores", "2",
-        "--resources", "gpu=1",
         *args,
     ]
     result = subprocess.run(cmd, capture_output=True, text=True)

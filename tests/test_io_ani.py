@@ -1,6 +1,5 @@
 """The SIESTA .ANI reader: the genuine SIESTA 5 byte layout, fixed-width fields, truncation."""
 
-import warnings
 from pathlib import Path
 
 import numpy as np

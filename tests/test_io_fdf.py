@@ -152,3 +152,16 @@ def test_gzip_fdf_and_gzip_include(tmp_path):
     (tmp_path / "main.fdf.gz").write_bytes(gzip.compress(b"%include base.fdf\nMD.LengthTimeStep 3 fs\n"))
     inp = read_siesta_input(tmp_path / "main.fdf.gz")
     assert inp.timestep_fs == 3.0 and inp.numbers.tolist() == [3, 16]
+
+
+def test_block_without_end_names_its_line(tmp_path):
+    text = MINIMAL.replace("%endblock AtomicCoordinatesAndAtomicSpecies\n", "")
+    with pytest.raises(InputError, match=r"in.fdf, line 12: %block AtomicCoordinatesAndAtomicSpecies has no %endblock"):
+        read_siesta_input(write(tmp_path / "in.fdf", text))
+
+
+def test_include_cycle_is_refused(tmp_path):
+    write(tmp_path / "a.fdf", "%include b.fdf\n")
+    write(tmp_path / "b.fdf", "%include a.fdf\n")
+    with pytest.raises(InputError, match="included from itself"):
+        parse_fdf(tmp_path / "a.fdf")

@@ -1,6 +1,5 @@
 """read_run / input_files: the SIESTA fdf path and the ASE ``format:`` path."""
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +7,7 @@ import pytest
 
 from mdgan.errors import InputError
 from mdgan.io import input_files, read_run
-from mdgan.trajectory import read_ase_trajectory, write_ase_trajectory
+from mdgan.trajectory import write_ase_trajectory
 
 DATA = Path(__file__).parent / "data" / "siesta"
 ANI_RUN = DATA / "derived" / "md_nose_ani"
@@ -48,7 +47,8 @@ def test_fdf_values_win_over_arguments_with_a_warning():
 
 
 def test_arguments_fill_what_the_fdf_lacks():
-    traj = read_run(DATA / "graphene_cg_ani_siesta5" / "md" / "charge_md.fdf", temperature_k=300.0)
+    with pytest.warns(UserWarning, match="RUN.out has 0 MD steps"):  # a CG relaxation, not MD
+        traj = read_run(DATA / "graphene_cg_ani_siesta5" / "md" / "charge_md.fdf", temperature_k=300.0)
     assert traj.frame_dt_fs == 1.0  # SIESTA's default MD.LengthTimeStep
     assert traj.temperature_k == 300.0 and traj.n_frames == 4
 

@@ -42,13 +42,11 @@ def input_files(path: str | Path, format: str | None = None) -> list[Path]:
 
 
 def _is_siesta(path: str | Path, format: str | None) -> bool:
-    if format is None or format.lower() == SIESTA:
-        return True
-    return False
+    return format is None or format.lower() == SIESTA
 
 
 def _existing(path: str | Path) -> Path:
     found = existing(path)
     if found is None:
-        raise InputError(f"{path}: no such file; expected a SIESTA .fdf input")
+        raise InputError(f"{path}: no such file; expected a SIESTA .fdf (or a .out that echoes its input)")
     return found

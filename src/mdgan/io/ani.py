@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from mdgan.errors import InputError
-from mdgan.io.files import read_bytes
+from mdgan.io.files import read_bytes, split_lines
+from mdgan.io.numbers import fixed_fields
 
 FIELD = 12
 FIXED_WIDTH = 4 + 3 * FIELD
@@ -29,7 +30,7 @@ def read_ani(path: str | Path, n_atoms: int | None = None) -> tuple[np.ndarray, 
     ``n_atoms``: the run's atom count; a record count line that disagrees raises InputError.
     """
     path = Path(path)
-    lines = _lines(read_bytes(path, "an xyz trajectory (SIESTA .ANI)"))
+    lines = split_lines(read_bytes(path, "an xyz trajectory (SIESTA .ANI)"))
     count_tokens = lines[0].split()
     try:
         n = int(count_tokens[0]) if len(count_tokens) == 1 else -1
@@ -43,22 +44,10 @@ def read_ani(path: str | Path, n_atoms: int | None = None) -> tuple[np.ndarray, 
     if starts.size == 0:
         raise InputError(f"{path}: no complete record of {n} atoms (a count line, a comment line, {n} atom lines)")
     atom_rows = (starts[:, None] + 2 + np.arange(n)).ravel()
-    atom_lines = np.array([lines[i] for i in atom_rows])
+    atom_lines = [lines[i] for i in atom_rows]
     positions = _coordinates(atom_lines, atom_rows, n, path)
-    first = atom_lines[:n]
-    symbols = tuple(line.split()[0].decode(errors="replace") if line.split() else "" for line in first)
+    symbols = tuple(line.split()[0].decode(errors="replace") if line.split() else "" for line in atom_lines[:n])
     return positions.reshape(starts.size, n, 3), symbols
-
-
-def _lines(data: bytes) -> list[bytes]:
-    """Lines without line ends; an unterminated last line shorter than the one before is dropped."""
-    data = data.replace(b"\r\n", b"\n")
-    lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        lines.pop()
-    elif len(lines) > 1 and len(lines[-1].rstrip()) < len(lines[-2].rstrip()):
-        lines.pop()
-    return lines
 
 
 def _is_count(line: bytes, n_bytes: bytes) -> bool:
@@ -100,20 +89,20 @@ def _record_starts(lines: list[bytes], n: int, path: Path) -> np.ndarray:
     return np.array(starts, dtype=np.int64)
 
 
-def _coordinates(atom_lines: np.ndarray, rows: np.ndarray, n: int, path: Path) -> np.ndarray:
-    """(lines, 3) float64 from the atom lines (fixed-width when they all have SIESTA's width)."""
-    widths = np.char.str_len(np.char.rstrip(atom_lines))
+def _coordinates(atom_lines: list[bytes], rows: np.ndarray, n: int, path: Path) -> np.ndarray:
+    """(lines, 3) float64 from the atom lines (cut by column when they all have SIESTA's width)."""
+    widths = np.fromiter(map(len, atom_lines), dtype=np.int64, count=len(atom_lines))
+    values = None
     try:
         if np.all(widths == FIXED_WIDTH):
-            grid = np.frombuffer(atom_lines.astype(f"S{FIXED_WIDTH}").tobytes(), dtype="S1").reshape(-1, FIXED_WIDTH)
-            fields = np.ascontiguousarray(grid[:, 4:]).view(f"S{FIELD}")
-            values = fields.astype(np.float64)
+            values = fixed_fields(atom_lines, 4, FIELD, 3)
+            if values is None:
+                grid = np.frombuffer(b"".join(atom_lines), dtype=np.uint8).reshape(-1, FIXED_WIDTH)
+                values = np.ascontiguousarray(grid[:, 4:]).view(f"S{FIELD}").astype(np.float64)
         else:
             tokens = [line.split() for line in atom_lines]
-            bad = next((i for i, t in enumerate(tokens) if len(t) < 4), None)
-            if bad is not None:
-                raise ValueError(bad)
-            values = np.array([t[1:4] for t in tokens]).astype(np.float64)
+            if all(len(t) >= 4 for t in tokens):
+                values = np.array([t[1:4] for t in tokens]).astype(np.float64)
     except ValueError:
         values = None
     if values is None or not np.all(np.isfinite(values)):
@@ -125,7 +114,7 @@ def _coordinates(atom_lines: np.ndarray, rows: np.ndarray, n: int, path: Path) -
     return values
 
 
-def _first_bad(atom_lines: np.ndarray, values: np.ndarray | None) -> int:
+def _first_bad(atom_lines: list[bytes], values: np.ndarray | None) -> int:
     if values is not None:
         return int(np.flatnonzero(~np.all(np.isfinite(values), axis=1))[0])
     for i, line in enumerate(atom_lines):
@@ -140,3 +129,8 @@ def _first_bad(atom_lines: np.ndarray, values: np.ndarray | None) -> int:
         except ValueError:
             return i
     return 0
+
+
+def count_records(path: str | Path, n_atoms: int) -> int:
+    """Complete records in an ANI of ``n_atoms`` atoms, from its line count (cheap cross-check)."""
+    return read_bytes(path, "an xyz trajectory (SIESTA .ANI)").count(b"\n") // (n_atoms + 2)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mdgan.errors import InputError
-from mdgan.io.files import existing, read_bytes
+from mdgan.io.files import existing, read_head
 from mdgan.trajectory import Trajectory
 
 
@@ -41,8 +41,9 @@ def read_ase(
     path = Path(path)
     found = existing(path)
     if found is None:
-        raise InputError(f"{path}: no such file; expected a {format} trajectory")
-    read_bytes(found, f"a {format} trajectory")  # missing / empty -> InputError
+        raise InputError(f"{path}: no such file; expected a trajectory in ASE format {format!r}")
+    if not read_head(found, 4096, f"a trajectory in ASE format {format!r}").strip():
+        raise InputError(f"{found}: file is empty; expected a trajectory in ASE format {format!r}")
     try:
         frames = ase.io.read(str(found), index=":", format=format)
     except Exception as err:  # ASE raises many types for malformed input

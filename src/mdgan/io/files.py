@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import TextIO
 
 from mdgan.errors import InputError
 
@@ -45,3 +46,37 @@ def read_bytes(path: str | Path, what: str) -> bytes:
 def read_text(path: str | Path, what: str) -> str:
     """Like :func:`read_bytes`, decoded as text (undecodable bytes replaced)."""
     return read_bytes(path, what).decode("utf-8", errors="replace")
+
+
+def open_text(path: str | Path, what: str) -> TextIO:
+    """``path`` opened for reading text line by line, decompressing gzip; missing -> InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; expected {what}")
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    if compressed:
+        return gzip.open(path, "rt", errors="replace")
+    return open(path, errors="replace")
+
+
+def read_head(path: str | Path, size: int, what: str) -> str:
+    """The first ``size`` (decompressed) characters of ``path``, reading no more than that."""
+    try:
+        with open_text(path, what) as stream:
+            return stream.read(size)
+    except (OSError, EOFError) as err:
+        raise InputError(f"{path}: cannot be read ({err}); expected {what}") from err
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines without line ends; an unterminated last line shorter than the one before (cut
+    mid-write) is dropped."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    elif len(lines) > 1 and len(lines[-1].rstrip()) < len(lines[-2].rstrip()):
+        lines.pop()
+    return lines

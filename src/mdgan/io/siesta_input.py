@@ -6,7 +6,7 @@ Plain data out of :class:`mdgan.io.fdf.Fdf`; every value keeps SIESTA's defaults
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,6 @@ class SiestaInput:
     temperature_k: ``MD.TargetTemperature``, else ``MD.InitialTemperature`` (None if neither).
     lattice_constant_ang: ``LatticeConstant`` (for ``ScaledCartesian`` coordinates).
     geometry_source: the file the cell and start geometry came from (fdf, STRUCT_IN or XV).
-    files: every file read (fdf, includes, STRUCT_IN / XV).
     """
 
     fdf_path: Path
@@ -60,7 +59,6 @@ class SiestaInput:
     run_type: str
     variable_cell: bool
     geometry_source: Path
-    files: tuple[Path, ...] = field(default=())
 
     @property
     def n_atoms(self) -> int:
@@ -113,11 +111,8 @@ def interpret_fdf(fdf: Fdf, fdf_path: Path, run_dir: Path) -> SiestaInput:
     species = _species(fdf, fdf_path)
     alat = physical(fdf, ("LatticeConstant",), LENGTH_ANG, "bohr", "a length")
     lattice_constant = None if alat is None else alat[0]
-    files = list(dict.fromkeys(fdf.files))
-
     geometry, geometry_source = _read_geometry_file(fdf, fdf_path, run_dir)
     if geometry is not None:
-        files.append(geometry_source)
         species_index = geometry.species
         cell = geometry.cell_ang
         positions = geometry.positions_ang
@@ -165,7 +160,6 @@ def interpret_fdf(fdf: Fdf, fdf_path: Path, run_dir: Path) -> SiestaInput:
         run_type=run_type,
         variable_cell=_variable_cell(fdf, run_type),
         geometry_source=geometry_source,
-        files=tuple(dict.fromkeys(files)),
     )
 
 
