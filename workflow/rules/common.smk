@@ -4,7 +4,6 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-
 # A config given on the command line (--configfile) names its own runs: they replace the
 # bundled example's runs instead of being merged with them.
 _cli_config = workflow.config_settings.overwrite_config or {}
@@ -34,7 +33,12 @@ def package_files(*modules):
 
     Declared as inputs so that a change of that code reruns the rule and what follows.
     """
-    files = [PACKAGE_DIR / "__init__.py", PACKAGE_DIR / "errors.py", PACKAGE_DIR / "atomic_io.py", PACKAGE_DIR / "smk.py"]
+    files = [
+        PACKAGE_DIR / "__init__.py",
+        PACKAGE_DIR / "errors.py",
+        PACKAGE_DIR / "atomic_io.py",
+        PACKAGE_DIR / "smk.py",
+    ]
     for module in modules:
         path = PACKAGE_DIR / module
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
@@ -59,5 +63,8 @@ def run_input_files(wildcards):
 
 
 def final_targets():
-    targets = [f"{RESULTS}/dataset/windows.npz", f"{RESULTS}/dataset/step_skip_table.csv"]
+    targets = [
+        f"{RESULTS}/dataset/windows.npz",
+        f"{RESULTS}/dataset/step_skip_table.csv",
+    ]
     return targets

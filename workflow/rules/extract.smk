@@ -5,14 +5,14 @@ rule extract_species:
         code=package_files("extract.py", "trajectory.py"),
     output:
         f"{RESULTS}/md/{{run}}/li_unwrapped.npz",
-    params:
-        species=config["species"],
-        remove_drift=config["extraction"]["remove_drift"],
     log:
         f"{RESULTS}/logs/extract_species/{{run}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/extract_species/{{run}}.tsv"
     conda:
         "../../envs/io.yaml"
+    params:
+        species=config["species"],
+        remove_drift=config["extraction"]["remove_drift"],
     script:
         "../scripts/extract_species.py"

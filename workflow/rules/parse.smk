@@ -5,13 +5,13 @@ rule parse_run:
         code=package_files("io", "trajectory.py"),
     output:
         f"{RESULTS}/md/{{run}}/trajectory.traj",
-    params:
-        run=lambda wc: run_settings(wc.run),
     log:
         f"{RESULTS}/logs/parse_run/{{run}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/parse_run/{{run}}.tsv"
     conda:
         "../../envs/io.yaml"
+    params:
+        run=lambda wc: run_settings(wc.run),
     script:
         "../scripts/parse_run.py"
