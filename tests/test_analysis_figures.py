@@ -105,7 +105,8 @@ def test_van_hove_figure_plots_distributions_and_alpha2():
 
 def test_training_figure_plots_losses_and_msd_ratios():
     log = pd.DataFrame({"iteration": [0, 10, 20], "critic_loss": [-1.0, -0.5, -0.2], "generator_loss": [1.0, 0.4, 0.1],
-                        "gradient_penalty": [0.3, 0.1, 0.0], "wall_time_s": [0, 1, 2], "msd_ratio_lag8": [2.0, 1.5, 1.1]})
+                        "gradient_penalty": [0.3, 0.1, 0.0], "wall_time_s": [0, 1, 2],
+                        "msd_ratio_lag8": [2.0, 1.5, 1.1]})
     fig = plot_training(log, record_dt_ps=0.04)
     ax_loss, ax_ratio = fig.axes
     np.testing.assert_allclose(line(ax_loss, "critic loss").get_ydata(), log.critic_loss)

@@ -25,8 +25,8 @@ class DisplacementStats:
     """Displacement moments at ``lag_steps`` and radial samples at ``sample_lag_steps``.
 
     count, sum_r2_ang2, sum_r4_ang4: (lags,) number of displacements and sums of |dr|^2, |dr|^4.
-    sum_dr_ang: (lags, 3) sum of the displacement vectors (a drift shows here).
     samples_ang: one 1-D float32 array of |dr| (Angstrom) per sample lag.
+    sum_dr_ang: (lags, 3) sum of the displacement vectors (a drift shows here), or None.
     """
 
     lag_steps: np.ndarray
@@ -34,9 +34,9 @@ class DisplacementStats:
     count: np.ndarray
     sum_r2_ang2: np.ndarray
     sum_r4_ang4: np.ndarray
-    sum_dr_ang: np.ndarray
     sample_lag_steps: np.ndarray
     samples_ang: tuple[np.ndarray, ...]
+    sum_dr_ang: np.ndarray | None = None
 
     @property
     def lag_ps(self) -> np.ndarray:
@@ -52,7 +52,10 @@ class DisplacementStats:
 
     @property
     def mean_displacement_ang(self) -> np.ndarray:
-        """Length of the mean displacement vector at each lag, Angstrom (0 without drift)."""
+        """Length of the mean displacement vector at each lag, Angstrom (0 without drift; NaN
+        where the vector sums were not kept)."""
+        if self.sum_dr_ang is None:
+            return np.full(self.count.shape, np.nan)
         return np.linalg.norm(self.sum_dr_ang / self.count[:, None], axis=1)
 
     def alpha2(self, dims: int = 3) -> np.ndarray:
@@ -129,9 +132,8 @@ def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
     """Pool several series (runs) that share their lags in ps: moments add, samples join."""
     first = stats[0]
     for s in stats[1:]:
-        if not (
-            np.allclose(s.lag_ps, first.lag_ps, rtol=1e-9) and np.allclose(s.sample_lag_ps, first.sample_lag_ps, rtol=1e-9)
-        ):
+        same_lags = np.allclose(s.lag_ps, first.lag_ps, rtol=1e-9)
+        if not (same_lags and np.allclose(s.sample_lag_ps, first.sample_lag_ps, rtol=1e-9)):
             raise InputError("series to pool must share their displacement lags in ps")
     return DisplacementStats(
         lag_steps=first.lag_steps,
@@ -139,7 +141,9 @@ def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
         count=np.sum([s.count for s in stats], axis=0),
         sum_r2_ang2=np.sum([s.sum_r2_ang2 for s in stats], axis=0),
         sum_r4_ang4=np.sum([s.sum_r4_ang4 for s in stats], axis=0),
-        sum_dr_ang=np.sum([s.sum_dr_ang for s in stats], axis=0),
+        sum_dr_ang=(
+            None if any(s.sum_dr_ang is None for s in stats) else np.sum([s.sum_dr_ang for s in stats], axis=0)
+        ),
         sample_lag_steps=first.sample_lag_steps,
         samples_ang=tuple(np.concatenate(group) for group in zip(*(s.samples_ang for s in stats))),
     )
@@ -159,6 +163,8 @@ def wasserstein_ang(samples_a: np.ndarray, samples_b: np.ndarray) -> float:
 
 def save_stats(stats: DisplacementStats, path: str | Path) -> None:
     arrays = {f"samples_{i}": s for i, s in enumerate(stats.samples_ang)}
+    if stats.sum_dr_ang is not None:
+        arrays["sum_dr_ang"] = stats.sum_dr_ang
     save_npz(
         path,
         lag_steps=stats.lag_steps,
@@ -166,7 +172,6 @@ def save_stats(stats: DisplacementStats, path: str | Path) -> None:
         count=stats.count,
         sum_r2_ang2=stats.sum_r2_ang2,
         sum_r4_ang4=stats.sum_r4_ang4,
-        sum_dr_ang=stats.sum_dr_ang,
         sample_lag_steps=stats.sample_lag_steps,
         **arrays,
     )
@@ -181,7 +186,7 @@ def load_stats(path: str | Path) -> DisplacementStats:
             count=data["count"],
             sum_r2_ang2=data["sum_r2_ang2"],
             sum_r4_ang4=data["sum_r4_ang4"],
-            sum_dr_ang=data["sum_dr_ang"],
+            sum_dr_ang=data["sum_dr_ang"] if "sum_dr_ang" in data else None,
             sample_lag_steps=sample_lags,
             samples_ang=tuple(data[f"samples_{i}"] for i in range(sample_lags.size)),
         )
