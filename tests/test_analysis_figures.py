@@ -113,3 +113,13 @@ def test_training_figure_plots_losses_and_msd_ratios():
     np.testing.assert_allclose(line(ax_ratio, "lag 8 records (0.32 ps)").get_ydata(), log.msd_ratio_lag8)
     assert ax_ratio.get_xlabel() == "iteration"
     assert all(ax.get_ylabel() for ax in fig.axes)
+
+
+def test_ion_paths_of_a_short_series_are_drawn_whole_with_a_warning():
+    from mdgan.analysis.stages import first_paths
+
+    positions = np.arange(2 * 11 * 3, dtype=float).reshape(2, 11, 3)
+    np.testing.assert_array_equal(first_paths(positions, 1, 0.1, 0.5), positions[:1, :6])
+    with pytest.warns(UserWarning, match="lasts 1 ps; drawing all of it"):
+        paths = first_paths(positions, 2, 0.1, 5.0)
+    np.testing.assert_array_equal(paths, positions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Mapping
 
 import numpy as np
@@ -132,11 +133,21 @@ def generated_z_displacement(series: GeneratedSeries, n_ions: int) -> tuple[np.n
 
 
 def first_paths(positions_ion_major, n_ions: int, dt_ps: float, duration_ps: float) -> np.ndarray:
-    """The first ``duration_ps`` of the first ``n_ions`` paths: (ions, steps + 1, 3) float64."""
+    """The first ``duration_ps`` of the first ``n_ions`` paths: (ions, steps + 1, 3) float64.
+
+    A series shorter than ``duration_ps`` gives all of it, with a warning.
+    """
     steps = int(round(duration_ps / dt_ps))
-    if steps < 1 or steps >= positions_ion_major.shape[1]:
+    if steps < 1:
         raise InputError(
-            f"ion path duration {duration_ps} ps is {steps} steps of {dt_ps} ps; the series has "
-            f"{positions_ion_major.shape[1]} (config analysis.figures.ion_paths_ps)"
+            f"ion path duration {duration_ps} ps is shorter than one step of {dt_ps} ps "
+            "(config analysis.figures.ion_paths_ps)"
         )
+    available = positions_ion_major.shape[1] - 1
+    if steps > available:
+        warnings.warn(
+            f"ion paths: {duration_ps} ps asked for (config analysis.figures.ion_paths_ps), the series "
+            f"lasts {available * dt_ps:.3g} ps; drawing all of it"
+        )
+        steps = available
     return np.asarray(positions_ion_major[:n_ions, : steps + 1], dtype=np.float64)
