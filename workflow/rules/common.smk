@@ -75,4 +75,13 @@ def final_targets():
         f"{RESULTS}/model/training_log.csv",
         f"{RESULTS}/generated/meta.json",
     ]
+    # analysis and report (workflow/rules/analysis.smk, report.smk)
+    targets += [
+        f"{RESULTS}/analysis/{name}.csv"
+        for name in ("msd_md", "msd_generated", "diffusion", "comparison")
+    ]
+    targets += [
+        f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
+    ]
+    targets += [f"{RESULTS}/report/conditions.html"]
     return targets

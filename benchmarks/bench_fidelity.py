@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Fidelity targets of the held-out validation (issue 7), printed as a table.
+
+Cases (each in its own working directory under --out, with a full config of absolute paths):
+  synthetic  config/synthetic.yaml: the Langevin ground truth with its exact D (resources/synthetic/,
+             generated first if missing); targets: D within 10% of the exact D, MSD within 15% at
+             every lag from one record to 100 x the training window, Wasserstein distance below the
+             baseline's at every compared lag beyond the window.
+  lgps       config/config.yaml with validation on: trained on run1, checkpoints on the first 30% of
+             run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
+
+    python benchmarks/bench_fidelity.py --run            # run the workflows (tens of minutes on 2 cores), then print
+    python benchmarks/bench_fidelity.py                  # print from the results already there
+    python benchmarks/bench_fidelity.py --run --case lgps --cores 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from mdgan.validation.targets import targets_table  # noqa: E402
+
+CASES = {"synthetic": "config/synthetic.yaml", "lgps": None}
+
+
+def merged(base: dict, overlay: dict) -> dict:
+    """Snakemake's --configfile semantics: nested mappings merged key by key, runs replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "runs":
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def case_config(case: str) -> dict:
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    if CASES[case]:
+        config = merged(config, yaml.safe_load((REPO / CASES[case]).read_text()))
+    config["validation"]["enabled"] = True
+    for run in config["runs"].values():
+        run["path"] = str((REPO / run["path"]).resolve())
+    return config
+
+
+def run_case(case: str, workdir: Path, cores: int) -> float:
+    if case == "synthetic" and not (REPO / "resources/synthetic/data/ground_truth.json").is_file():
+        subprocess.run([sys.executable, str(REPO / "resources/synthetic/make_synthetic.py")], check=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    configfile = workdir / "config.yaml"
+    configfile.write_text(yaml.safe_dump(case_config(case)))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(configfile), "--cores", str(cores), "--resources", "gpu=1",
+           "--rerun-incomplete", "results/validation/comparison.csv"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - t0
+
+
+def seconds(path: Path) -> float:
+    return float(pd.read_csv(path, sep="\t")["s"].sum()) if path.is_file() else float("nan")
+
+
+def report(case: str, workdir: Path) -> pd.DataFrame:
+    results = workdir / "results"
+    table = pd.read_csv(results / "validation/comparison.csv")
+    summary = json.loads((results / "validation/summary.json").read_text())
+    targets = targets_table(table, summary["window_ps"], summary["record_dt_ps"], case)
+    bench = results / "benchmarks/validation"
+    targets["train_s"] = seconds(bench / "train_mdgan.tsv")
+    targets["select_generate_s"] = seconds(bench / "select_checkpoints.tsv") + seconds(bench / "generate_mdgan.tsv")
+    return targets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", choices=sorted(CASES), action="append", help="default: both")
+    parser.add_argument("--run", action="store_true", help="run the workflows first (else read their results)")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks/out/fidelity")
+    args = parser.parse_args()
+    rows = []
+    for case in args.case or ["synthetic", "lgps"]:
+        workdir = args.out / case
+        if args.run:
+            print(f"[{case}] workflow finished in {run_case(case, workdir, args.cores):.0f} s", file=sys.stderr)
+        if not (workdir / "results/validation/comparison.csv").is_file():
+            print(f"[{case}] no results under {workdir}: run with --run", file=sys.stderr)
+            continue
+        rows.append(report(case, workdir))
+    if rows:
+        table = pd.concat(rows, ignore_index=True)
+        with pd.option_context("display.width", 200, "display.max_colwidth", 70):
+            print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+
+
+if __name__ == "__main__":
+    main()

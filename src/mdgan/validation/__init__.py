@@ -1,0 +1,1 @@
+"""Held-out validation: synthetic ground truth, baseline generators, comparison with MD."""

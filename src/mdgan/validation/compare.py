@@ -1,0 +1,217 @@
+"""Generated series (MD-GAN, baseline) against the held-out MD: MSD ratio at every lag, D, van Hove
+Wasserstein distance per lag, alpha2; one wide table with the generators side by side.
+
+Lags are whole records (``step_skip`` frames of the MD), log-spaced from one record to the longest
+lag the held-out MD supports (``max_lag_fraction`` of its longest piece); at each lag, the pieces
+long enough for it are pooled (a shorter piece's ions get zero weight there). The MD's own sampling
+noise for distributions is the Wasserstein distance between two halves of its ions (the floor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from mdgan.analysis.diffusion import DiffusionFit, fit_diffusion
+from mdgan.analysis.displacements import DisplacementStats, combine_stats, displacement_stats, wasserstein_ang
+from mdgan.analysis.lags import log_lags, max_lag_steps
+from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples, pool_samples
+from mdgan.analysis.series import ion_major
+from mdgan.errors import InputError
+from mdgan.extract import IonTracks
+
+
+@dataclass(frozen=True)
+class LagGrid:
+    """Record lags of the comparison: ``msd`` (every compared lag) and ``distribution`` (a subset)."""
+
+    msd: np.ndarray
+    distribution: np.ndarray
+    record_dt_ps: float
+    step_skip: int
+    window_records: int
+
+    @property
+    def lag_ps(self) -> np.ndarray:
+        return self.msd * self.record_dt_ps
+
+
+@dataclass(frozen=True)
+class SourceStats:
+    """What the comparison needs of one series: per-ion MSDs, displacement statistics, D."""
+
+    msd: MSDSamples
+    displacements: DisplacementStats
+    fit: DiffusionFit
+
+    @property
+    def curve(self) -> MSDCurve:
+        return msd_curve(self.msd)
+
+
+def lag_grid(
+    pieces: Mapping[str, IonTracks], standardization: Mapping, n_lags: int, n_distribution_lags: int,
+    max_lag_fraction: float,
+) -> LagGrid:
+    """Log-spaced record lags from 1 to ``max_lag_fraction`` of the longest piece's records."""
+    step_skip = int(standardization["step_skip"])
+    longest_records = (max(t.n_frames for t in pieces.values()) - 1) // step_skip + 1
+    longest = max_lag_steps(longest_records, max_lag_fraction)
+    distribution = log_lags(longest, n_distribution_lags)
+    msd = log_lags(longest, n_lags, distribution)
+    return LagGrid(msd, distribution, float(standardization["record_dt_ps"]), step_skip,
+                   int(standardization["window_records"]))
+
+
+def _fit(samples: MSDSamples, fit_settings: Mapping) -> DiffusionFit:
+    """D in the automatically found diffusive regime; ``fit_settings``: the config's analysis.diffusion
+    keys slope_tolerance, min_span_decades, slope_half_width_decades."""
+    return fit_diffusion(samples, None, fit_settings["slope_tolerance"], fit_settings["min_span_decades"],
+                         fit_settings["slope_half_width_decades"])
+
+
+def _padded_msd(positions_ang, lag_steps: np.ndarray, dt_ps: float) -> MSDSamples:
+    """Per-ion MSDs at the lags the series is long enough for; zero weight (no origin) at the others."""
+    fits = lag_steps < positions_ang.shape[1]
+    msd = np.zeros((positions_ang.shape[0], lag_steps.size))
+    origins = np.zeros(msd.shape, dtype=np.int64)
+    if fits.any():
+        s = msd_samples(positions_ang, lag_steps[fits], dt_ps)
+        msd[:, fits], origins[:, fits] = s.msd_ang2, s.n_origins
+    return MSDSamples(lag_steps, dt_ps, msd, origins)
+
+
+def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max_origins) -> DisplacementStats:
+    """Displacement statistics at the lags the series is long enough for; none at the others."""
+    n_records = positions_ang.shape[1]
+    fits, sample_fits = lag_steps < n_records, sample_lag_steps < n_records
+    s = displacement_stats(positions_ang, lag_steps[fits], sample_lag_steps[sample_fits], dt_ps, max_origins)
+    count, r2, r4 = (np.zeros(lag_steps.size) for _ in range(3))
+    count[fits], r2[fits], r4[fits] = s.count, s.sum_r2_ang2, s.sum_r4_ang4
+    samples = iter(s.samples_ang)
+    return DisplacementStats(
+        lag_steps, dt_ps, count, r2, r4, sample_lag_steps,
+        tuple(next(samples) if ok else np.empty(0, np.float32) for ok in sample_fits),
+    )
+
+
+def md_msd(pieces: Mapping[str, IonTracks], grid: LagGrid) -> MSDSamples:
+    """Per-ion MSDs of MD pieces at the grid's record lags (all frames as origins), pieces pooled."""
+    frame_dt_ps = grid.record_dt_ps / grid.step_skip
+    return pool_samples([_padded_msd(ion_major(t), grid.msd * grid.step_skip, frame_dt_ps) for t in pieces.values()])
+
+
+def heldout_stats(
+    pieces: Mapping[str, IonTracks], grid: LagGrid, fit_settings: Mapping, max_origins: int = 500
+) -> tuple[SourceStats, DisplacementStats, DisplacementStats]:
+    """Statistics of the held-out MD (pieces pooled, all origins within each piece), and those of
+    two halves of its ions (for the MD's own distribution floor)."""
+    frame_lags = grid.msd * grid.step_skip
+    frame_dt_ps = grid.record_dt_ps / grid.step_skip
+    sample_lags = grid.distribution * grid.step_skip
+    msd = md_msd(pieces, grid)
+
+    def displacements(ions: str) -> DisplacementStats:
+        stats = []
+        for t in pieces.values():
+            x, half = ion_major(t), t.n_ions // 2
+            x = {"all": x, "first": x[:half], "second": x[half:]}[ions]
+            if x.shape[0]:
+                stats.append(_padded_displacements(x, frame_lags, sample_lags, frame_dt_ps, max_origins))
+        return combine_stats(stats)
+
+    heldout = SourceStats(msd, displacements("all"), _fit(msd, fit_settings))
+    return heldout, displacements("first"), displacements("second")
+
+
+def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max_lag_fraction: float,
+                    max_origins: int = 200) -> SourceStats:
+    """Statistics of a generated (ions, records, 3) series at the grid's lags; D is fitted on
+    log-spaced lags over its own span (``fit_max_lag_fraction`` of it), where it may be diffusive."""
+    n_records = positions_ang.shape[1]
+    if grid.msd.max() >= n_records:
+        raise InputError(
+            f"the generated series has {n_records} records, the held-out MD is compared up to "
+            f"{grid.msd.max()} records: raise validation.generation.n_steps"
+        )
+    longest = max(max_lag_steps(n_records, fit_max_lag_fraction), int(grid.msd.max()))
+    fit_lags = log_lags(longest, grid.msd.size, grid.msd)
+    msd_all = msd_samples(positions_ang, fit_lags, grid.record_dt_ps)
+    keep = np.isin(fit_lags, grid.msd)
+    msd = MSDSamples(grid.msd, grid.record_dt_ps, msd_all.msd_ang2[:, keep], msd_all.n_origins[:, keep])
+    disp = displacement_stats(positions_ang, grid.msd, grid.distribution, grid.record_dt_ps, max_origins)
+    return SourceStats(msd, disp, _fit(msd_all, fit_settings))
+
+
+def _ratio(a, a_err, b, b_err):
+    """b / a with its 1-sigma error for independent errors (arrays or floats)."""
+    a, a_err, b, b_err = (np.asarray(v, dtype=np.float64) for v in (a, a_err, b, b_err))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = b / a
+        return ratio, np.abs(ratio) * np.hypot(a_err / a, b_err / b)
+
+
+def fidelity_table(
+    heldout: SourceStats,
+    halves: tuple[DisplacementStats, DisplacementStats],
+    generated: Mapping[str, SourceStats],
+    grid: LagGrid,
+    truth_D_cm2_s: float | None = None,
+) -> pd.DataFrame:
+    """Rows per quantity and lag; columns ``heldout``/``heldout_err`` and, per generator name,
+    ``<name>``, ``<name>_err``, ``<name>_ratio``, ``<name>_ratio_err`` (generated / held-out).
+
+    msd_ang2 at every lag; D_cm2_s (each series' own diffusive regime, NaN where none);
+    D_truth_cm2_s (the known D in ``heldout``, ratios against it); wasserstein_ang at the
+    distribution lags (``heldout`` is the floor between two halves of the MD ions, ``<name>`` the
+    distance to the MD, ``<name>_ratio`` distance / floor); alpha2 at every lag (no errors).
+    """
+    window = grid.window_records
+    base = {
+        "quantity": "msd_ang2",
+        "lag_ps": grid.lag_ps,
+        "lag_records": grid.msd,
+        "region": np.where(grid.msd <= window, "inside window", "beyond window"),
+    }
+    h = heldout.curve
+    msd = pd.DataFrame({**base, "heldout": h.msd_ang2, "heldout_err": h.msd_err_ang2})
+    alpha = pd.DataFrame({**base, "quantity": "alpha2", "heldout": heldout.displacements.alpha2(),
+                          "heldout_err": np.nan})
+    d_row = {"quantity": "D_cm2_s", "lag_ps": np.nan, "lag_records": np.nan, "region": "diffusive regime",
+             "heldout": heldout.fit.D_cm2_s, "heldout_err": heldout.fit.D_err_cm2_s}
+    truth_row = {**d_row, "quantity": "D_truth_cm2_s", "heldout": truth_D_cm2_s, "heldout_err": 0.0}
+    dist_ps = grid.distribution * grid.record_dt_ps
+    floor = np.array([wasserstein_ang(halves[0].samples_ang[i], halves[1].samples_ang[i])
+                      for i in range(grid.distribution.size)])
+    wass = pd.DataFrame({
+        "quantity": "wasserstein_ang", "lag_ps": dist_ps, "lag_records": grid.distribution,
+        "region": np.where(grid.distribution <= window, "inside window", "beyond window"),
+        "heldout": floor, "heldout_err": np.nan,
+    })
+    for name, g in generated.items():
+        c = g.curve
+        msd[name], msd[f"{name}_err"] = c.msd_ang2, c.msd_err_ang2
+        msd[f"{name}_ratio"], msd[f"{name}_ratio_err"] = _ratio(h.msd_ang2, h.msd_err_ang2, c.msd_ang2, c.msd_err_ang2)
+        alpha[name], alpha[f"{name}_err"] = g.displacements.alpha2(), np.nan
+        alpha[f"{name}_ratio"], alpha[f"{name}_ratio_err"] = np.nan, np.nan
+        d_row[name], d_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
+        d_row[f"{name}_ratio"], d_row[f"{name}_ratio_err"] = (
+            float(v) for v in _ratio(heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
+        )
+        truth_row[name], truth_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
+        truth = np.nan if truth_D_cm2_s is None else truth_D_cm2_s
+        truth_row[f"{name}_ratio"], truth_row[f"{name}_ratio_err"] = (
+            float(v) for v in _ratio(truth, 0.0, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
+        )
+        distance = np.array([
+            wasserstein_ang(g.displacements.samples_at(lag), heldout.displacements.samples_at(lag)) for lag in dist_ps
+        ])
+        wass[name], wass[f"{name}_err"] = distance, np.nan
+        wass[f"{name}_ratio"], wass[f"{name}_ratio_err"] = distance / floor, np.nan
+    blocks = [pd.DataFrame([d_row])]
+    if truth_D_cm2_s is not None:
+        blocks.append(pd.DataFrame([truth_row]))
+    return pd.concat(blocks + [msd, wass, alpha], ignore_index=True)

@@ -1,0 +1,82 @@
+"""Checkpoint choice on the selection part only: each saved generator checkpoint makes a short batch,
+scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples
+from mdgan.atomic_io import atomic_write
+from mdgan.errors import InputError
+
+
+def msd_mismatch(md: MSDCurve, generated: MSDCurve) -> dict:
+    """RMS and largest |ln(generated / MD)| over the lags (each decade weighs the same on a log grid),
+    and the ratio at the longest lag."""
+    log_ratio = np.log(generated.msd_ang2 / md.msd_ang2)
+    return {
+        "rms_log_msd_ratio": float(np.sqrt(np.mean(log_ratio**2))),
+        "max_abs_log_msd_ratio": float(np.max(np.abs(log_ratio))),
+        "msd_ratio_longest_lag": float(np.exp(log_ratio[-1])),
+    }
+
+
+def checkpoint_scores(
+    generators: list,
+    standardization: dict,
+    starts_ang: np.ndarray,
+    settings,
+    selection_msd: MSDSamples,
+    device,
+) -> pd.DataFrame:
+    """One row per checkpoint (iteration, mismatch columns) from ``settings.n_ions`` generated ions of
+    ``settings.n_steps`` frames each, compared at the selection MSD's lags (in records)."""
+    from mdgan.model.generation import generate_positions
+
+    lags = np.round(selection_msd.lag_ps / float(standardization["record_dt_ps"])).astype(np.int64)
+    md = msd_curve(selection_msd)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "positions.npy"
+        for iteration, generator in generators:
+            one = replace(settings, checkpoints=1)
+            n_records = generate_positions([generator], standardization, starts_ang, one, path, device, progress=False)
+            if lags.max() >= n_records:
+                raise InputError(f"{n_records} generated records are too few for the selection lag {lags.max()}")
+            positions = np.load(path, mmap_mode="r")
+            curve = msd_curve(msd_samples(positions, lags, float(standardization["record_dt_ps"])))
+            del positions
+            rows.append({"iteration": iteration, **msd_mismatch(md, curve)})
+    return pd.DataFrame(rows)
+
+
+def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
+    """Iterations to generate from, in training order: the last ``pool`` ("final") or the ``pool``
+    with the smallest RMS log MSD ratio ("msd")."""
+    if method == "final":
+        chosen = scores["iteration"].iloc[-pool:]
+    elif method == "msd":
+        chosen = scores.nsmallest(pool, "rms_log_msd_ratio")["iteration"]
+    else:
+        raise InputError(f"config key validation.checkpoint_selection.method: unknown method {method!r}")
+    return sorted(int(i) for i in chosen)
+
+
+def write_selected(generator_path: str | Path, iterations: list[int], out_path: str | Path) -> None:
+    """A generator file holding only the chosen checkpoints (same format as ``model/generator.pt``)."""
+    import torch
+
+    saved = torch.load(generator_path, map_location="cpu", weights_only=True)
+    index = {int(it): i for i, it in enumerate(saved["checkpoint_iterations"])}
+    missing = [it for it in iterations if it not in index]
+    if missing:
+        raise InputError(f"{generator_path}: no checkpoint at iterations {missing} (has {sorted(index)})")
+    saved["checkpoint_iterations"] = [int(it) for it in iterations]
+    saved["checkpoints"] = [saved["checkpoints"][index[it]] for it in iterations]
+    with atomic_write(out_path) as tmp:
+        torch.save(saved, tmp)

@@ -1,0 +1,42 @@
+import numpy as np
+
+from mdgan.analysis.figures import save_figure
+from mdgan.analysis.series import open_generated
+from mdgan.atomic_io import atomic_write, save_json
+from mdgan.smk import script_logging
+from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid
+from mdgan.validation.figures import plot_fidelity
+from mdgan.validation.split import load_part, pieces_from_params
+from mdgan.windows import load_standardization
+
+p = snakemake.params
+inp = snakemake.input
+with script_logging(snakemake.log[0]) as log:
+    stats = load_standardization(inp.stats)
+    pieces = load_part(pieces_from_params(p.pieces), dict(zip(p.runs, inp.tracks)))
+    c = p.comparison
+    grid = lag_grid(pieces, stats, c["n_lags"], c["distribution_lags"], c["max_lag_fraction"])
+    log.info("held-out pieces %s; %d lags up to %.4g ps", list(pieces), grid.msd.size, grid.lag_ps.max())
+    heldout, *halves = heldout_stats(pieces, grid, p.diffusion)
+    generated = {}
+    for name, positions, meta in (("mdgan", inp.mdgan, inp.mdgan_meta), ("baseline", inp.baseline, inp.baseline_meta)):
+        series = open_generated(positions, meta)
+        if not np.isclose(series.record_dt_ps, grid.record_dt_ps, rtol=1e-6):
+            raise ValueError(f"{positions}: record_dt_ps {series.record_dt_ps} differs from the windows' {grid.record_dt_ps}")
+        generated[name] = generated_stats(series.positions_ang, grid, p.diffusion, c["max_lag_fraction"])
+        log.info("%s: %s", name, generated[name].fit)
+    table = fidelity_table(heldout, tuple(halves), generated, grid, p.truth_D_cm2_s)
+    log.info("\n%s", table.to_string(index=False))
+    with atomic_write(snakemake.output.table) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.8g")
+    window_ps = grid.window_records * grid.record_dt_ps
+    save_figure(plot_fidelity(table, window_ps), snakemake.output.png, snakemake.output.pdf)
+    save_json(snakemake.output.summary, {
+        "window_ps": window_ps,
+        "record_dt_ps": grid.record_dt_ps,
+        "heldout_pieces": list(pieces),
+        "heldout_ions": sum(t.n_ions for t in pieces.values()),
+        "longest_lag_ps": float(grid.lag_ps.max()),
+        "truth_D_cm2_s": p.truth_D_cm2_s,
+        "fits": {name: s.fit.__dict__ for name, s in {"heldout": heldout, **generated}.items()},
+    })
