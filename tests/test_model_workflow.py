@@ -44,11 +44,10 @@ def test_workflow_trains_and_generates(tmp_path):
     assert meta["n_records"] == positions.shape[1] and meta["n_ions"] == g["n_ions"]
     assert meta["checkpoints"] == [4, 6] and meta["record_dt_ps"] == pytest.approx(0.02)
 
-    # Reruns: where a job runs (device, threads) is no trigger; a generation setting reruns generation only.
+    # Reruns: threads are no trigger; a generation setting reruns generation only.
     targets = ("results/generated/meta.json", "results/model/training_log.csv")
     moved = copy.deepcopy(config)
-    moved["training"].update(device="cpu", threads=2)
-    moved["generation"].update(device="cpu", threads=2)
+    moved["training"]["threads"] = moved["generation"]["threads"] = 2
     assert planned_rules(tmp_path, moved, targets) == set()
     longer = copy.deepcopy(config)
     longer["generation"]["n_steps"] = 202

@@ -26,10 +26,10 @@ rule train_mdgan:
     threads: config["training"]["threads"]
     resources:
         gpu=1,
-        torch_device=config["training"]["device"],
     params:
         model=config["model"],
         training=config_without_runtime("training"),
+        device=config["training"]["device"],
         state_dir=f"{RESULTS}/model/state",
     script:
         "../scripts/train.py"
@@ -57,8 +57,8 @@ rule generate_mdgan:
     threads: config["generation"]["threads"]
     resources:
         gpu=1,
-        torch_device=config["generation"]["device"],
     params:
         generation=config_without_runtime("generation"),
+        device=config["generation"]["device"],
     script:
         "../scripts/generate.py"

@@ -1,8 +1,7 @@
 """Generate long trajectories. Generic: every path comes from the rule, so other rules can reuse it.
 
 input: generator (.pt), tracks (li_unwrapped.npz files: start positions); output: positions (.npy),
-meta (.json); params: generation (config section);
-resources: torch_device (a resource, not a param: where the job runs is no rerun trigger).
+meta (.json); params: generation (config section without device and threads), device (torch device name).
 """
 
 from mdgan.atomic_io import save_json
@@ -16,7 +15,7 @@ from mdgan.smk import limit_threads, script_logging
 p = snakemake.params
 with script_logging(snakemake.log[0]) as log:
     limit_threads(snakemake.threads)
-    device = choose_device(snakemake.resources.torch_device)
+    device = choose_device(p.device)
     settings = settings_from_dict(GenerationSettings, p.generation)
     generators, stats = load_generators(snakemake.input.generator, settings.checkpoints, device)
     if len(generators) < settings.checkpoints:

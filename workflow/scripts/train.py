@@ -1,8 +1,8 @@
 """Train MD-GAN. Generic: every path comes from the rule, so other rules can reuse this script.
 
 input: windows (windows.npz), stats (standardization.json); output: generator (.pt), log_csv (.csv);
-params: model, training (config sections), state_dir (resumable state, not an output);
-resources: torch_device (a resource, not a param: where the job runs is no rerun trigger).
+params: model, training (config sections without device and threads), device (torch device name),
+state_dir (resumable state, not an output).
 """
 
 import numpy as np
@@ -18,7 +18,7 @@ from mdgan.windows import load_standardization
 p = snakemake.params
 with script_logging(snakemake.log[0]) as log:
     limit_threads(snakemake.threads)
-    device = choose_device(snakemake.resources.torch_device)
+    device = choose_device(p.device)
     model = settings_from_dict(ModelSettings, p.model)
     training = settings_from_dict(TrainingSettings, p.training)
     with np.load(snakemake.input.windows) as data:
