@@ -13,10 +13,10 @@ class ModelSettings:
     """Network sizes. A window of ``window_records`` records is ``segments`` segments of L records."""
 
     latent_dim: int = 32
-    segments: int = 2
+    segments: int = 8
     latent_width: int = 256
-    latent_layers: int = 3
-    decoder_width: int = 512
+    latent_layers: int = 2
+    decoder_width: int = 256
     decoder_layers: int = 2
     critic_width: int = 512
     critic_layers: int = 2
@@ -41,7 +41,7 @@ class TrainingSettings:
     keep_checkpoints: int = 4
     log_every: int = 50
     check_batch: int = 256
-    check_lags: tuple[int, ...] = (1, 4, 16, 64)
+    check_lags: tuple[int, ...] = (1, 4, 16, 64, 128)
     seed: int = 0
 
 
