@@ -8,7 +8,13 @@ import torch
 
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
-from mdgan.model.generation import checkpoint_ranges, generate, generate_positions, start_positions
+from mdgan.model.generation import (
+    checkpoint_ranges,
+    generate,
+    generate_positions,
+    start_positions,
+    stationary_mean,
+)
 from mdgan.model.networks import build_networks
 from mdgan.model.settings import GenerationSettings, ModelSettings
 
@@ -99,8 +105,25 @@ def test_starts_are_md_positions_wrapped_into_the_cell():
 def test_generate_returns_the_contract_meta(tmp_path):
     s = GenerationSettings(n_ions=6, n_steps=31, chunk_ions=4, rng_block_ions=2, seed=3)
     meta = generate(list(zip([100], generators(1))), STATS, [tracks()], s, tmp_path / "p.npy", CPU, progress=False)
+    assert len(meta["mean_correction_ang"]) == 1 and len(meta["mean_correction_ang"][0]) == 3
     assert meta["n_records"] == 15 and meta["step_skip"] == 2 and meta["record_dt_ps"] == 0.04
     assert meta["checkpoints"] == [100] and meta["n_ions"] == 6 and meta["n_steps"] == 31
     assert meta["settings"]["chunk_ions"] == 4
     json.dumps(meta)
     assert np.load(tmp_path / "p.npy").shape == (6, 15, 3)
+
+
+@pytest.mark.parametrize("match_mean", [True, False])
+def test_match_mean_removes_a_biased_generators_drift(tmp_path, match_mean):
+    """A decoder whose output is shifted by +0.5 (standardised) drifts by 0.5 std per record unless
+    its stationary mean is matched to the data's."""
+    generator = generators(1)[0]
+    with torch.no_grad():
+        generator.decoder.net[-1].bias += 0.5
+    s = GenerationSettings(n_ions=512, n_steps=2 * 33, chunk_ions=512, rng_block_ions=256, match_mean=match_mean)
+    generate_positions([generator], STATS, np.zeros((512, 3)), s, tmp_path / "p.npy", CPU, progress=False)
+    mean_step = np.diff(np.load(tmp_path / "p.npy"), axis=1).mean(axis=(0, 1))
+    bias = stationary_mean(generator, 0, CPU).numpy()
+    assert np.abs(bias).max() > 0.3  # the shift shows in the generator's own mean
+    expected = np.array(STATS["mean_ang"]) + (0 if match_mean else bias) * np.array(STATS["std_ang"])
+    np.testing.assert_allclose(mean_step, expected, atol=0.03 * max(STATS["std_ang"]))

@@ -3,6 +3,11 @@
 Every block of ``rng_block_ions`` ions draws its noise from its own generator seeded from (seed, block),
 so the output for a seed is the same whatever ``chunk_ions`` and ``chunk_records`` are. Memory is
 bounded by one chunk of ions times one chunk of records, whatever the length.
+
+With ``match_mean`` each generator's stationary mean increment, measured on a seeded calibration
+batch, is replaced by the training data's: a bias of a few hundredths of a standard deviation, which
+the critic cannot see within a window, would otherwise grow into a drift that dominates the MSD at
+long times (t^2).
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ from mdgan.errors import InputError
 from mdgan.extract import IonTracks
 from mdgan.model.check import destandardise
 from mdgan.model.networks import Generator
-from mdgan.model.noise import BlockNoise
+from mdgan.model.noise import BlockNoise, Noise, seeded_generator
 from mdgan.model.settings import GenerationSettings, settings_dict
 
 START_STREAM = 1  # keeps the start positions' random stream apart from the chain noise
+CALIBRATION_STREAM = 2  # the calibration batch's noise, apart from both
+CALIBRATION_CHAINS = 1024  # chains x records of the calibration batch: the mean's standard error is
+CALIBRATION_RECORDS = 1024  # ~1e-3 of the increments' standard deviation on the example
 
 
 def start_positions(tracks: list[IonTracks], n_ions: int, seed: int) -> np.ndarray:
@@ -62,6 +70,24 @@ def checkpoint_ranges(n_ions: int, n_checkpoints: int, block_ions: int, chunk: t
     return ranges
 
 
+@torch.inference_mode()
+def stationary_mean(generator: Generator, seed: int, device: torch.device) -> torch.Tensor:
+    """Mean generated increment (standardised units, (features,)) of relaxed chains, from a seeded
+    calibration batch of CALIBRATION_CHAINS x CALIBRATION_RECORDS records."""
+    noise = Noise(device, seeded_generator(device, seed, CALIBRATION_STREAM))
+    z = generator.relax(CALIBRATION_CHAINS, noise)
+    _, series = generator.rollout(z, math.ceil(CALIBRATION_RECORDS / generator.segment_records), noise)
+    return series.mean(dim=(0, 1))
+
+
+def increment_offsets(generators: list[Generator], settings: GenerationSettings, device: torch.device) -> list[torch.Tensor]:
+    """What generation subtracts from each generator's standardised increments: its stationary mean
+    with ``match_mean`` (the data's standardised mean is 0), else zeros."""
+    if not settings.match_mean:
+        return [torch.zeros(g.features, device=device) for g in generators]
+    return [stationary_mean(g, settings.seed, device) for g in generators]
+
+
 def _generate_range(
     generator: Generator,
     out: np.ndarray,
@@ -73,7 +99,8 @@ def _generate_range(
     settings: GenerationSettings,
     bar: tqdm,
 ) -> None:
-    """Ions [first, stop) of ``out`` (ions, records, 3): start, then the cumulative sum of generated increments."""
+    """Ions [first, stop) of ``out`` (ions, records, 3): start, then the cumulative sum of generated
+    increments de-standardised with ``mean_ang`` and ``std_ang`` (A per record)."""
     device = mean_ang.device
     n_ions, n_records = stop - first, out.shape[1]
     L = generator.segment_records
@@ -102,10 +129,12 @@ def generate_positions(
     path: str | Path,
     device: torch.device,
     progress: bool = True,
+    offsets: list[torch.Tensor] | None = None,
 ) -> int:
     """Write (n_ions, n_steps // step_skip, 3) float32 unwrapped positions (A) to ``path`` (.npy),
     ion i starting at ``starts_ang[i]``; generators (checkpoints) are pooled over contiguous shares
-    of the ions. The file appears only when complete. Returns the number of records."""
+    of the ions. ``offsets``: those of :func:`increment_offsets` (computed if not given). The file
+    appears only when complete. Returns the number of records."""
     s = settings
     n_records = s.n_steps // int(standardization["step_skip"])
     if n_records < 1:
@@ -116,6 +145,8 @@ def generate_positions(
                          f"generation.rng_block_ions ({s.rng_block_ions})")
     mean = torch.as_tensor(np.asarray(standardization["mean_ang"]), dtype=torch.float32, device=device)
     std = torch.as_tensor(np.asarray(standardization["std_ang"]), dtype=torch.float32, device=device)
+    if offsets is None:
+        offsets = increment_offsets(generators, s, device)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
@@ -127,7 +158,8 @@ def generate_positions(
             for chunk_start in range(0, s.n_ions, s.chunk_ions):
                 chunk = (chunk_start, min(chunk_start + s.chunk_ions, s.n_ions))
                 for c, first, stop in checkpoint_ranges(s.n_ions, len(generators), s.rng_block_ions, chunk):
-                    _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s, bar)
+                    shifted_mean = mean - offsets[c] * std  # (y - offset) * std + mean in one step
+                    _generate_range(generators[c], out, first, stop, starts_ang, shifted_mean, std, s, bar)
         bar.close()
         out.flush()
         del out
@@ -139,9 +171,15 @@ def generate_positions(
 
 
 def generation_meta(
-    standardization: dict, settings: GenerationSettings, n_records: int, checkpoint_iterations: list[int], wall_time_s: float
+    standardization: dict,
+    settings: GenerationSettings,
+    n_records: int,
+    checkpoint_iterations: list[int],
+    offsets_ang: list[list[float]],
+    wall_time_s: float,
 ) -> dict:
-    """The contract's ``generated/meta.json``."""
+    """The contract's ``generated/meta.json``, plus the mean increment (A per record) removed from each
+    checkpoint's output (``mean_correction_ang``)."""
     return {
         "record_dt_ps": float(standardization["record_dt_ps"]),
         "step_skip": int(standardization["step_skip"]),
@@ -149,6 +187,7 @@ def generation_meta(
         "n_records": n_records,
         "n_ions": settings.n_ions,
         "checkpoints": checkpoint_iterations,
+        "mean_correction_ang": offsets_ang,
         "seed": settings.seed,
         "settings": settings_dict(settings),
         "wall_time_s": wall_time_s,
@@ -167,5 +206,10 @@ def generate(
     """Start positions from the MD, the positions file, and its meta data (returned)."""
     t0 = time.perf_counter()
     starts = start_positions(tracks, settings.n_ions, settings.seed)
-    n_records = generate_positions([g for _, g in generators], standardization, starts, settings, path, device, progress)
-    return generation_meta(standardization, settings, n_records, [it for it, _ in generators], time.perf_counter() - t0)
+    networks = [g for _, g in generators]
+    offsets = increment_offsets(networks, settings, device)
+    n_records = generate_positions(networks, standardization, starts, settings, path, device, progress, offsets)
+    std = np.asarray(standardization["std_ang"])
+    offsets_ang = [(o.cpu().numpy() * std).tolist() for o in offsets]
+    iterations = [it for it, _ in generators]
+    return generation_meta(standardization, settings, n_records, iterations, offsets_ang, time.perf_counter() - t0)
