@@ -26,11 +26,9 @@ from mdgan.errors import InputError
 from mdgan.extract import IonTracks
 from mdgan.model.check import destandardise
 from mdgan.model.networks import Generator
-from mdgan.model.noise import BlockNoise, Noise, seeded_generator
+from mdgan.model.noise import CALIBRATION_STREAM, START_STREAM, BlockNoise, Noise, seeded_generator
 from mdgan.model.settings import GenerationSettings, settings_dict
 
-START_STREAM = 1  # keeps the start positions' random stream apart from the chain noise
-CALIBRATION_STREAM = 2  # the calibration batch's noise, apart from both
 CALIBRATION_CHAINS = 1024  # chains x records of the calibration batch: the mean's standard error is
 CALIBRATION_RECORDS = 1024  # ~1e-3 of the increments' standard deviation on the example
 
@@ -55,7 +53,9 @@ def start_positions(tracks: list[IonTracks], n_ions: int, seed: int) -> np.ndarr
     return starts
 
 
-def checkpoint_ranges(n_ions: int, n_checkpoints: int, block_ions: int, chunk: tuple[int, int]) -> list[tuple[int, int, int]]:
+def checkpoint_ranges(
+    n_ions: int, n_checkpoints: int, block_ions: int, chunk: tuple[int, int]
+) -> list[tuple[int, int, int]]:
     """(checkpoint index, first ion, stop ion) covering ions [chunk); whole blocks are split evenly
     over the checkpoints in order, so each checkpoint makes a contiguous share of the ions."""
     n_blocks = math.ceil(n_ions / block_ions)
@@ -80,7 +80,9 @@ def stationary_mean(generator: Generator, seed: int, device: torch.device) -> to
     return series.mean(dim=(0, 1))
 
 
-def increment_offsets(generators: list[Generator], settings: GenerationSettings, device: torch.device) -> list[torch.Tensor]:
+def increment_offsets(
+    generators: list[Generator], settings: GenerationSettings, device: torch.device
+) -> list[torch.Tensor]:
     """What generation subtracts from each generator's standardised increments: its stationary mean
     with ``match_mean`` (the data's standardised mean is 0), else zeros."""
     if not settings.match_mean:

@@ -35,7 +35,9 @@ def save_generator(
         )
 
 
-def load_generators(path: str | Path, n_checkpoints: int, device: torch.device) -> tuple[list[tuple[int, Generator]], dict]:
+def load_generators(
+    path: str | Path, n_checkpoints: int, device: torch.device
+) -> tuple[list[tuple[int, Generator]], dict]:
     """The last ``n_checkpoints`` saved generators (iteration, network in eval mode on ``device``) and
     the standardisation of the training data."""
     saved = torch.load(path, map_location="cpu", weights_only=True)

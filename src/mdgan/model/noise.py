@@ -2,7 +2,8 @@
 
 ``Noise`` draws a whole batch from one torch generator (``None``: torch's global one, whose state
 the resumable training state saves). ``BlockNoise`` gives each block of ions its own generator,
-seeded from (seed, block index), so that an ion's noise does not depend on how ions are chunked.
+seeded from (seed, BLOCK_STREAM, block index), so that an ion's noise does not depend on how ions
+are chunked.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ class Noise:
         return torch.randn((batch, *shape), generator=self.generator, device=self.device)
 
 
+# Second key word of the random streams drawn from one seed, so that no two streams coincide.
+START_STREAM = 1  # start positions of generated ions (numpy)
+CALIBRATION_STREAM = 2  # calibration batch of a generator's stationary mean
+BLOCK_STREAM = 3  # chain noise of a block of generated ions (third word: the block)
+CHECK_STREAM = 4  # the training's physical check (third word: the iteration)
+
+
 def seeded_generator(device: torch.device, *key: int) -> torch.Generator:
     """A torch generator on ``device`` seeded from integer keys (e.g. seed, block index)."""
     seed = int(np.random.SeedSequence([int(k) for k in key]).generate_state(1, dtype=np.uint64)[0] >> 1)
@@ -38,7 +46,7 @@ class BlockNoise:
         self.device = device
         self.batch = stop - start
         self.blocks = [
-            (seeded_generator(device, seed, b // block_ions), min(block_ions, stop - b))
+            (seeded_generator(device, seed, BLOCK_STREAM, b // block_ions), min(block_ions, stop - b))
             for b in range(start, stop, block_ions)
         ]
 

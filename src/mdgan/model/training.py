@@ -16,7 +16,7 @@ from mdgan.errors import InputError
 from mdgan.model.check import check_lags, data_msd, generated_msd
 from mdgan.model.losses import critic_loss, generator_loss
 from mdgan.model.networks import Critic, Generator, build_networks
-from mdgan.model.noise import Noise
+from mdgan.model.noise import CHECK_STREAM, Noise
 from mdgan.model.settings import ModelSettings, TrainingSettings
 from mdgan.model.state import fingerprint, load_state, rng_state, save_state, set_rng_state
 
@@ -138,7 +138,8 @@ def train(
     state = load_state(state_dir, fp, log)
     if state is not None and state["iteration"] > t.iterations:
         if log:
-            log.info("saved state is at iteration %d, past %d: training starts afresh", state["iteration"], t.iterations)
+            log.info("saved state is at iteration %d, past %d: training starts afresh",
+                     state["iteration"], t.iterations)
         state = None
     if state is None:
         with torch.no_grad():
@@ -163,7 +164,8 @@ def train(
         p.wall_time_s = elapsed_before + time.perf_counter() - t0
         if it % t.log_every == 0 or it == t.iterations:
             means = (p.loss_sums / p.n_summed).tolist()
-            ratio = generated_msd(generator, mean, std, lags, t.check_batch, model.segments, (t.seed, it)) / target_msd
+            seed = (t.seed, CHECK_STREAM, it)
+            ratio = generated_msd(generator, mean, std, lags, t.check_batch, model.segments, seed) / target_msd
             p.log_rows.append([it, *means, p.wall_time_s, *ratio.tolist()])
             p.loss_sums.zero_()
             p.n_summed = 0
