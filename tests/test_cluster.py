@@ -1,24 +1,22 @@
 """The tiny workflow through a real SLURM scheduler with the cluster profile (profiles/slurm).
 
 A one-node cluster with a fake GPU (tests/slurm_cluster.py) runs the whole default target of the
-tiny config once, submitted with `--workflow-profile` pointing at a copy of profiles/slurm with
-test overrides (fast status checks, the node's size, small memory, the GPU rules sent to the `gpu`
-partition). Training runs long enough (a config overlay) to be killed on the cluster: as soon as
-it has saved its state the test cancels its SLURM job (`scancel`, as a preemption or a time limit
-would); the profile's `retries` must submit it again and the new attempt must resume from the
-saved state. The tests then check every output's content, and from the scheduler's own records
-that every job ran as a SLURM job, that exactly the training and generation jobs asked for a GPU
-(and went to the GPU partition), and that the killed training was retried. Skipped, with the
-reason, where no cluster can be started (not root, packages missing: .ci/install-slurm.sh).
+tiny config once (tests/tiny_workflow.py, shared with the rerun tests), submitted with
+`--workflow-profile` pointing at a copy of profiles/slurm with test overrides (fast status checks,
+the node's size, small memory, the GPU rules sent to the `gpu` partition). Training runs long
+enough (a config overlay) to be killed on the cluster: as soon as it has saved its state its SLURM
+job is cancelled (`scancel`, as a preemption or a time limit would); the profile's `retries` must
+submit it again and the new attempt must resume from the saved state. The tests check every
+output's content, and from the scheduler's own records that every job ran as a SLURM job, that
+exactly the training and generation jobs asked for a GPU (and went to the GPU partition), and that
+the killed training was retried. Skipped, with the reason, where no cluster can be started (not
+root, packages missing: .ci/install-slurm.sh).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,99 +24,15 @@ import pandas as pd
 import pytest
 import yaml
 
-import slurm_cluster
-from test_reruns import TINY_CONFIG, copy_workflow, workflow_env
+from tiny_workflow import GPU_RULES, TINY_CONFIG, TRAINING, TinyRun, scheduler_jobs
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-GPU_RULES = {"train_mdgan", "generate_mdgan"}
-RUN_TIMEOUT_S = 600
-# Training in the cluster run: long enough (tens of seconds here) to be cancelled mid-way.
-TRAINING = {"iterations": 400, "checkpoint_every": 10, "log_every": 100}
 
-
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory):
-    reason = slurm_cluster.unavailable_reason()
-    if reason:
-        pytest.skip(f"no SLURM test cluster: {reason}")
-    cluster = slurm_cluster.start_cluster(tmp_path_factory.mktemp("slurm"))
-    yield cluster
-    cluster.stop()
-
-
-def write_test_profile(workdir: Path, cluster: slurm_cluster.SlurmCluster) -> Path:
-    """profiles/slurm with the test cluster's overrides, as a workflow profile in ``workdir``."""
-    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
-    profile["seconds-between-status-checks"] = 1
-    profile["slurm-init-seconds-before-status-checks"] = 1
-    profile["cores"] = cluster.cpus  # the most CPUs one job may ask for: the node's
-    profile["resources"] = ["mem_mb=2000"]
-    profile["default-resources"]["mem_mb"] = 500
-    for rule, resources in profile["set-resources"].items():
-        resources["mem_mb"] = 500
-        if rule in GPU_RULES:
-            resources["slurm_partition"] = "gpu"
-    path = workdir / "profiles" / "slurm-test" / "config.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(yaml.safe_dump(profile))
-    return path.parent
-
-
-def scheduler_jobs(cluster) -> list[dict[str, str]]:
-    """The SLURM jobs with `rule` (or group) and `wildcards` from the plugin's job comment."""
-    jobs = []
-    for job in cluster.jobs():
-        comment = job.get("Comment", "")
-        assert comment.startswith("rule_"), f"job {job['JobId']} without the plugin's rule comment: {job}"
-        rule, _, wildcards = comment[len("rule_"):].partition("_wildcards_")
-        jobs.append({**job, "rule": rule, "wildcards": wildcards})
-    return sorted(jobs, key=lambda job: int(job["JobId"]))
-
-
-def cancel_training_once_it_saved_state(cluster, workdir: Path, proc: subprocess.Popen) -> str:
-    """Wait for the training's saved state, then scancel its SLURM job; the job id."""
-    state = workdir / "results/model/state/state.pt"
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while time.monotonic() < deadline and proc.poll() is None:
-        if state.exists():
-            running = [j for j in scheduler_jobs(cluster) if j["rule"] == "train_mdgan" and j["JobState"] == "RUNNING"]
-            assert running, "the training finished before it could be killed: raise TRAINING['iterations']"
-            cluster.run("scancel", running[0]["JobId"])
-            return running[0]["JobId"]
-        time.sleep(0.2)
-    raise AssertionError("the training never saved a state")
-
-
-@pytest.fixture(scope="module")
-def cluster_run(cluster, tmp_path_factory):
-    """The tiny workflow's default target run through SLURM, training killed once: the workdir."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("cluster-run"))
-    overlay = workdir / "cluster-test.yaml"
-    overlay.write_text(yaml.safe_dump({"training": TRAINING}))
-    profile = write_test_profile(workdir, cluster)
-    cmd = [
-        "timeout", "-k", "15", str(RUN_TIMEOUT_S),
-        sys.executable, "-m", "snakemake", "--workflow-profile", str(profile),
-        "--configfile", TINY_CONFIG, str(overlay),
-    ]
-    env = {**workflow_env(workdir), "SLURM_CONF": cluster.env["SLURM_CONF"], "PATH": cluster.env["PATH"]}
-    log = workdir / "snakemake.out"
-    start = time.monotonic()
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            cancel_training_once_it_saved_state(cluster, workdir, proc)
-        finally:
-            proc.wait()
-    wall_s = time.monotonic() - start
-    print(f"\nSLURM run of the tiny workflow: {wall_s:.1f} s wall, exit {proc.returncode}; scheduler records:")
-    for job in scheduler_jobs(cluster):
-        print("  " + " ".join(f"{key}={job.get(key)}" for key in (
-            "JobId", "rule", "JobState", "Partition", "TresPerJob", "NumCPUs", "MinMemoryNode", "TimeLimit", "RunTime")))
-    assert proc.returncode == 0, f"snakemake through SLURM failed ({proc.returncode}):\n{log.read_text()[-6000:]}"
-    return workdir
+@pytest.fixture
+def cluster_run(slurm_test_cluster, tiny_run) -> TinyRun:
+    assert tiny_run.cluster is slurm_test_cluster
+    return tiny_run
 
 
 def read_ani(path: Path):
@@ -135,7 +49,7 @@ def mean_msd(positions: np.ndarray, lag: int) -> float:
 
 
 def test_every_output_is_complete_and_right(cluster_run):
-    workdir = cluster_run
+    workdir = cluster_run.workdir
     results = workdir / "results"
     config = yaml.safe_load((workdir / TINY_CONFIG).read_text())
     runs, checked = list(config["runs"]), set()
@@ -173,12 +87,13 @@ def test_every_output_is_complete_and_right(cluster_run):
     import torch
 
     log = pd.read_csv(results / "model/training_log.csv")
-    assert log["iteration"].tolist() == list(range(100, 401, 100))
+    n = TRAINING["iterations"]
+    assert log["iteration"].tolist() == list(range(TRAINING["log_every"], n + 1, TRAINING["log_every"]))
     assert np.isfinite(log.drop(columns="iteration").to_numpy()).all()
     generator = torch.load(results / "model/generator.pt", map_location="cpu", weights_only=True)
     assert generator["model"]["latent_dim"] == config["model"]["latent_dim"]
-    assert generator["checkpoint_iterations"][-1] == 400 and len(generator["checkpoints"]) >= 2
-    assert torch.load(results / "model/state/state.pt", map_location="cpu", weights_only=True)["iteration"] == 400
+    assert generator["checkpoint_iterations"][-1] == n and len(generator["checkpoints"]) >= 2
+    assert torch.load(results / "model/state/state.pt", map_location="cpu", weights_only=True)["iteration"] == n
     checked |= {"model/training_log.csv", "model/generator.pt", "model/state/state.pt"}
 
     # generation: n_ions x n_steps records, starting inside the MD cell
@@ -241,14 +156,16 @@ def test_every_output_is_complete_and_right(cluster_run):
     assert produced == checked, f"outputs without a content check: {sorted(produced - checked)}"
 
 
-def test_every_job_ran_through_slurm_and_only_gpu_rules_asked_for_a_gpu(cluster_run, cluster):
-    jobs = scheduler_jobs(cluster)
+def test_every_job_ran_through_slurm_and_only_gpu_rules_asked_for_a_gpu(cluster_run):
+    jobs = scheduler_jobs(cluster_run.cluster)
     rules = [job["rule"] for job in jobs if job["JobState"] == "COMPLETED"]
-    # groups of the profile: the data path and the analysis each one SLURM job
+    # groups of the profile (each one SLURM job, named by the group and its rules): the data path,
+    # the MD analysis, the analysis of the generated trajectories
     assert sorted(rules) == sorted([
-        "md_extract_species_make_windows_parse_run", "train_mdgan", "generate_mdgan", rules[-1]
+        "md_extract_species_make_windows_parse_run", "md_analysis_analysis_lags_displacements_md_msd_md",
+        "train_mdgan", "generate_mdgan", rules[-1]
     ]), rules
-    assert rules[-1].startswith("analysis_")
+    assert rules[-1].startswith("analysis_comparison_conditions_table_")
     for job in jobs:
         asks_gpu = "gpu" in (job.get("TresPerJob") or "")
         assert asks_gpu == (job["rule"] in GPU_RULES), f"{job['rule']}: TresPerJob={job.get('TresPerJob')}"
@@ -258,12 +175,13 @@ def test_every_job_ran_through_slurm_and_only_gpu_rules_asked_for_a_gpu(cluster_
     assert all(job["JobState"] == "COMPLETED" for job in jobs if job["rule"] != "train_mdgan")
 
 
-def test_training_killed_on_the_cluster_is_retried_and_resumes(cluster_run, cluster):
-    attempts = [job for job in scheduler_jobs(cluster) if job["rule"] == "train_mdgan"]
+def test_training_killed_on_the_cluster_is_retried_and_resumes(cluster_run):
+    attempts = [job for job in scheduler_jobs(cluster_run.cluster) if job["rule"] == "train_mdgan"]
     assert [job["JobState"] for job in attempts] == ["CANCELLED", "COMPLETED"]
+    assert attempts[0]["JobId"] == cluster_run.cancelled_training_job
     # the profile scales the time limit with the attempt (runtime: 240 * attempt minutes)
     assert [job["TimeLimit"] for job in attempts] == ["04:00:00", "08:00:00"]
     # the second attempt started from the state the first one saved, not from scratch
-    log = (cluster_run / "results/logs/train_mdgan.log").read_text()
-    resumed = re.search(r"resuming from iteration (\d+) of 400", log)
-    assert resumed and 0 < int(resumed.group(1)) < 400, log[-2000:]
+    log = (cluster_run.workdir / "results/logs/train_mdgan.log").read_text()
+    resumed = re.search(rf"resuming from iteration (\d+) of {TRAINING['iterations']}", log)
+    assert resumed and 0 < int(resumed.group(1)) < TRAINING["iterations"], log[-2000:]
