@@ -33,7 +33,9 @@ def validation_training_settings():
     overrides = config["validation"]["training"]
     unknown = sorted(set(overrides) - set(config["training"]))
     if unknown:
-        raise ValueError(f"config key validation.training: unknown training keys {unknown}")
+        raise ValueError(
+            f"config key validation.training: unknown training keys {unknown}"
+        )
     merged = {**config["training"], **overrides}
     return {k: v for k, v in merged.items() if k not in ("device", "threads")}
 
@@ -41,7 +43,9 @@ def validation_training_settings():
 def validation_generation_settings(n_checkpoints):
     """Generation settings of the validation: top-level ones, validation's ions and steps."""
     g = config["validation"]["generation"]
-    settings = {k: v for k, v in config["generation"].items() if k not in ("device", "threads")}
+    settings = {
+        k: v for k, v in config["generation"].items() if k not in ("device", "threads")
+    }
     settings["n_ions"] = g["n_ions"]
     settings["n_steps"] = g["n_steps"] or config["generation"]["n_steps"]
     settings["checkpoints"] = n_checkpoints
@@ -68,18 +72,19 @@ rule validation_windows:
     output:
         windows=f"{VALIDATION}/dataset/windows.npz",
         stats=f"{VALIDATION}/dataset/standardization.json",
-    params:
-        pieces=lambda wc: validation_pieces("training"),
-        runs=lambda wc: validation_runs("training"),
-        step_skip=config["step_skip"],
-        window_records=config["window_records"],
-        stride_records=config["validation"]["stride_records"] or config["windowing"]["stride_records"],
     log:
         f"{RESULTS}/logs/validation/windows.log",
     benchmark:
         f"{RESULTS}/benchmarks/validation/windows.tsv"
     conda:
         "../../envs/io.yaml"
+    params:
+        pieces=lambda wc: validation_pieces("training"),
+        runs=lambda wc: validation_runs("training"),
+        step_skip=config["step_skip"],
+        window_records=config["window_records"],
+        stride_records=config["validation"]["stride_records"]
+        or config["windowing"]["stride_records"],
     script:
         "../scripts/validation_windows.py"
 
@@ -93,20 +98,20 @@ rule validation_train_mdgan:
     output:
         generator=f"{VALIDATION}/model/generator.pt",
         log_csv=f"{VALIDATION}/model/training_log.csv",
-    params:
-        model=config["model"],
-        training=validation_training_settings(),
-        device=config["training"]["device"],
-        state_dir=f"{VALIDATION}/model/state",
-    threads: config["training"]["threads"]
-    resources:
-        gpu=1,
     log:
         f"{RESULTS}/logs/validation/train_mdgan.log",
     benchmark:
         f"{RESULTS}/benchmarks/validation/train_mdgan.tsv"
     conda:
         "../../envs/model.yaml"
+    threads: config["training"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        model=config["model"],
+        training=validation_training_settings(),
+        device=config["training"]["device"],
+        state_dir=f"{VALIDATION}/model/state",
     script:
         "../scripts/train.py"
 
@@ -120,6 +125,15 @@ rule validation_select_checkpoints:
     output:
         generator=f"{VALIDATION}/model/selected_generator.pt",
         scores=f"{VALIDATION}/checkpoint_scores.csv",
+    log:
+        f"{RESULTS}/logs/validation/select_checkpoints.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/validation/select_checkpoints.tsv"
+    conda:
+        "../../envs/model.yaml"
+    threads: config["generation"]["threads"]
+    resources:
+        gpu=1,
     params:
         pieces=lambda wc: validation_pieces("selection"),
         runs=lambda wc: validation_runs("selection"),
@@ -127,15 +141,6 @@ rule validation_select_checkpoints:
         comparison=config["validation"]["comparison"],
         generation=validation_generation_settings(1),
         device=config["generation"]["device"],
-    threads: config["generation"]["threads"]
-    resources:
-        gpu=1,
-    log:
-        f"{RESULTS}/logs/validation/select_checkpoints.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/validation/select_checkpoints.tsv"
-    conda:
-        "../../envs/model.yaml"
     script:
         "../scripts/validation_select.py"
 
@@ -149,18 +154,20 @@ rule validation_generate_mdgan:
     output:
         positions=f"{VALIDATION}/generated/positions.npy",
         meta=f"{VALIDATION}/generated/meta.json",
-    params:
-        generation=validation_generation_settings(config["validation"]["checkpoint_selection"]["pool"]),
-        device=config["generation"]["device"],
-    threads: config["generation"]["threads"]
-    resources:
-        gpu=1,
     log:
         f"{RESULTS}/logs/validation/generate_mdgan.log",
     benchmark:
         f"{RESULTS}/benchmarks/validation/generate_mdgan.tsv"
     conda:
         "../../envs/model.yaml"
+    threads: config["generation"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        generation=validation_generation_settings(
+            config["validation"]["checkpoint_selection"]["pool"]
+        ),
+        device=config["generation"]["device"],
     script:
         "../scripts/generate.py"
 
@@ -173,12 +180,12 @@ rule validation_fit_baseline:
         code=package_files("validation/baseline.py"),
     output:
         model=f"{VALIDATION}/baseline/model.json",
-    params:
-        order=config["validation"]["baseline"]["order"],
     log:
         f"{RESULTS}/logs/validation/fit_baseline.log",
     conda:
         "../../envs/model.yaml"
+    params:
+        order=config["validation"]["baseline"]["order"],
     script:
         "../scripts/validation_baseline_fit.py"
 
@@ -188,22 +195,24 @@ rule validation_generate_baseline:
     input:
         model=f"{VALIDATION}/baseline/model.json",
         tracks=lambda wc: validation_tracks("training"),
-        code=package_files("validation/baseline.py", "model/generation.py", "extract.py"),
+        code=package_files(
+            "validation/baseline.py", "model/generation.py", "extract.py"
+        ),
     output:
         positions=f"{VALIDATION}/baseline/positions.npy",
         meta=f"{VALIDATION}/baseline/meta.json",
-    params:
-        n_ions=config["validation"]["generation"]["n_ions"],
-        n_steps=validation_generation_settings(1)["n_steps"],
-        start_seed=config["generation"]["seed"],
-        seed=config["validation"]["baseline"]["seed"],
-    threads: 1
     log:
         f"{RESULTS}/logs/validation/generate_baseline.log",
     benchmark:
         f"{RESULTS}/benchmarks/validation/generate_baseline.tsv"
     conda:
         "../../envs/model.yaml"
+    threads: 1
+    params:
+        n_ions=config["validation"]["generation"]["n_ions"],
+        n_steps=validation_generation_settings(1)["n_steps"],
+        start_seed=config["generation"]["seed"],
+        seed=config["validation"]["baseline"]["seed"],
     script:
         "../scripts/validation_baseline_generate.py"
 
@@ -233,17 +242,17 @@ rule validation_compare:
         ),
         pdf=f"{VALIDATION}/fidelity.pdf",
         summary=f"{VALIDATION}/summary.json",
-    params:
-        pieces=lambda wc: validation_pieces("heldout"),
-        runs=lambda wc: validation_runs("heldout"),
-        comparison=config["validation"]["comparison"],
-        diffusion=config["analysis"]["diffusion"],
-        truth_D_cm2_s=config["validation"]["ground_truth_D_cm2_s"],
     log:
         f"{RESULTS}/logs/validation/compare.log",
     benchmark:
         f"{RESULTS}/benchmarks/validation/compare.tsv"
     conda:
         "../../envs/analysis.yaml"
+    params:
+        pieces=lambda wc: validation_pieces("heldout"),
+        runs=lambda wc: validation_runs("heldout"),
+        comparison=config["validation"]["comparison"],
+        diffusion=config["analysis"]["diffusion"],
+        truth_D_cm2_s=config["validation"]["ground_truth_D_cm2_s"],
     script:
         "../scripts/validation_compare.py"
