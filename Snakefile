@@ -13,6 +13,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/parse.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/dataset.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -62,9 +62,26 @@ def run_input_files(wildcards):
     return [str(p) for p in input_files(s["path"], s["format"])]
 
 
+def config_without_runtime(section):
+    """A config section minus the keys that choose where a job runs (device, threads): changing
+    them does not change the result, so it does not rerun the rule."""
+    return {k: v for k, v in config[section].items() if k not in ("device", "threads")}
+
+
 def final_targets():
     targets = [
         f"{RESULTS}/dataset/windows.npz",
         f"{RESULTS}/dataset/step_skip_table.csv",
+        f"{RESULTS}/model/training_log.csv",
+        f"{RESULTS}/generated/meta.json",
     ]
+    # analysis and report (workflow/rules/analysis.smk, report.smk)
+    targets += [
+        f"{RESULTS}/analysis/{name}.csv"
+        for name in ("msd_md", "msd_generated", "diffusion", "comparison")
+    ]
+    targets += [
+        f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
+    ]
+    targets += [f"{RESULTS}/report/conditions.html"]
     return targets

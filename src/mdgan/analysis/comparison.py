@@ -1,0 +1,83 @@
+"""Generated series against the MD it was trained on: D, MSD ratios, alpha2, Wasserstein distances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mdgan.errors import InputError
+from mdgan.analysis.diffusion import DiffusionFit
+from mdgan.analysis.displacements import DisplacementStats, wasserstein_ang
+from mdgan.analysis.msd import MSDCurve
+
+COLUMNS = ["quantity", "lag_ps", "region", "md", "md_err", "generated", "generated_err", "ratio", "ratio_err"]
+
+
+def _ratio(a: float, a_err: float, b: float, b_err: float) -> tuple[float, float]:
+    """b / a and its 1-sigma error for independent errors."""
+    ratio = b / a
+    return ratio, abs(ratio) * float(np.hypot(a_err / a, b_err / b))
+
+
+def _at(lag_ps: np.ndarray, values: np.ndarray, lag: float, what: str) -> float:
+    hit = np.flatnonzero(np.isclose(lag_ps, lag, rtol=1e-6))
+    if hit.size == 0:
+        raise InputError(f"{what} has no value at lag {lag} ps: the lag grids must include the comparison lags")
+    return float(values[hit[0]])
+
+
+def comparison_table(
+    md_msd: MSDCurve,
+    generated_msd: MSDCurve,
+    md_fit: DiffusionFit,
+    generated_fit: DiffusionFit,
+    md_displacements: DisplacementStats,
+    generated_displacements: DisplacementStats,
+    lags_ps: np.ndarray,
+    window_ps: float,
+) -> pd.DataFrame:
+    """One row per quantity and lag; ``ratio`` is generated / MD, errors are 1 sigma.
+
+    quantity D_cm2_s: from each fit (NaN where no diffusive regime was found).
+    msd_ang2: pooled MSD; region says whether the lag lies inside the training window.
+    alpha2: non-Gaussian parameter (no error, no ratio).
+    wasserstein_ang: ``generated`` is the Wasserstein-1 distance between the generated and the MD
+    |dr| distributions; ``md`` the distance between the first and second half of the MD ions
+    (the MD's own sampling noise, a floor); ``ratio`` is generated / floor.
+    """
+    ratio, ratio_err = _ratio(md_fit.D_cm2_s, md_fit.D_err_cm2_s, generated_fit.D_cm2_s, generated_fit.D_err_cm2_s)
+    rows = [
+        {
+            "quantity": "D_cm2_s",
+            "lag_ps": np.nan,
+            "region": "diffusive regime",
+            "md": md_fit.D_cm2_s,
+            "md_err": md_fit.D_err_cm2_s,
+            "generated": generated_fit.D_cm2_s,
+            "generated_err": generated_fit.D_err_cm2_s,
+            "ratio": ratio,
+            "ratio_err": ratio_err,
+        }
+    ]
+    md_alpha2, gen_alpha2 = md_displacements.alpha2(), generated_displacements.alpha2()
+    for lag in np.asarray(lags_ps, dtype=np.float64):
+        region = "inside window" if lag <= window_ps * (1 + 1e-9) else "beyond window"
+        md_value = _at(md_msd.lag_ps, md_msd.msd_ang2, lag, "the MD MSD")
+        md_err = _at(md_msd.lag_ps, md_msd.msd_err_ang2, lag, "the MD MSD")
+        gen_value = _at(generated_msd.lag_ps, generated_msd.msd_ang2, lag, "the generated MSD")
+        gen_err = _at(generated_msd.lag_ps, generated_msd.msd_err_ang2, lag, "the generated MSD")
+        r, r_err = _ratio(md_value, md_err, gen_value, gen_err)
+        rows.append(dict(quantity="msd_ang2", lag_ps=lag, region=region, md=md_value, md_err=md_err,
+                         generated=gen_value, generated_err=gen_err, ratio=r, ratio_err=r_err))
+        rows.append(dict(quantity="alpha2", lag_ps=lag, region=region,
+                         md=_at(md_displacements.lag_ps, md_alpha2, lag, "the MD alpha2"), md_err=np.nan,
+                         generated=_at(generated_displacements.lag_ps, gen_alpha2, lag, "the generated alpha2"),
+                         generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
+        md_samples = md_displacements.samples_at(lag)
+        half = md_samples.size // 2
+        floor = wasserstein_ang(md_samples[:half], md_samples[half:])
+        distance = wasserstein_ang(generated_displacements.samples_at(lag), md_samples)
+        rows.append(dict(quantity="wasserstein_ang", lag_ps=lag, region=region, md=floor, md_err=np.nan,
+                         generated=distance, generated_err=np.nan, ratio=distance / floor if floor > 0 else np.nan,
+                         ratio_err=np.nan))
+    return pd.DataFrame(rows, columns=COLUMNS)

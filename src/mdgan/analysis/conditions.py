@@ -1,0 +1,145 @@
+"""The report's table of calculation conditions: MD runs, training data, generation, machine and
+wall time of each stage (from Snakemake's ``benchmark:`` files)."""
+
+from __future__ import annotations
+
+import html
+import os
+import platform
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mdgan.errors import InputError
+from mdgan.extract import IonTracks
+
+
+def solver_name(run_format: str | None) -> str:
+    """The program behind a run: SIESTA for fdf input (no format given), else the ASE format."""
+    return "SIESTA" if run_format is None else f"ASE format {run_format!r}"
+
+
+def machine_description() -> str:
+    """Host, CPU model and core count of the machine running this code."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.node()}: {model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def read_benchmarks(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """Concatenated Snakemake benchmark tsv files (columns s, max_rss, ...), one row per job."""
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path, sep="\t")
+        if "s" not in frame:
+            raise InputError(f"{path}: not a Snakemake benchmark file (no column 's')")
+        frames.append(frame.assign(file=str(path)))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["s", "max_rss", "file"])
+
+
+def _fmt(value, digits: int = 4) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "n/a" if not np.isfinite(value) else f"{value:.{digits}g}"
+    return str(value)
+
+
+def conditions_table(
+    runs: Mapping[str, IonTracks],
+    run_formats: Mapping[str, str | None],
+    standardization: Mapping,
+    generation_meta: Mapping,
+    stage_benchmarks: Mapping[str, Sequence[str | Path]],
+    charge_e: float,
+) -> pd.DataFrame:
+    """Rows (section, quantity, value) describing how every number of the report was made."""
+    rows: list[tuple[str, str, str]] = []
+    for name, tracks in runs.items():
+        section = f"MD run {name}"
+        duration_ps = tracks.n_frames * tracks.frame_dt_fs / 1000.0
+        rows += [
+            (section, "solver", solver_name(run_formats.get(name))),
+            (section, "source", tracks.source),
+            (section, "steps (frames)", _fmt(tracks.n_frames)),
+            (section, "time step between frames (fs)", _fmt(tracks.frame_dt_fs)),
+            (section, "duration (ps)", _fmt(duration_ps)),
+            (section, "temperature (K)", _fmt(np.nan if tracks.temperature_k is None else tracks.temperature_k)),
+            (section, f"{tracks.species} ions", _fmt(tracks.n_ions)),
+        ]
+    n_in = sum(t.n_ions for t in runs.values())
+    species = next(iter(runs.values())).species
+    window_ps = standardization["window_records"] * standardization["record_dt_ps"]
+    rows += [
+        ("Training data", "species (charge, e)", f"{species} ({_fmt(charge_e)})"),
+        ("Training data", "input trajectories", f"{n_in} ({len(runs)} runs)"),
+        ("Training data", "step skip (frames per record)", _fmt(standardization["step_skip"])),
+        ("Training data", "record interval (ps)", _fmt(standardization["record_dt_ps"])),
+        ("Training data", "window (records / ps)", f"{standardization['window_records']} / {_fmt(window_ps)}"),
+        ("Training data", "windows", _fmt(standardization.get("n_windows", "n/a"))),
+    ]
+    meta = generation_meta
+    n_records = meta.get("n_records")
+    record_dt = meta.get("record_dt_ps")
+    rows += [
+        ("Generation", "generated trajectories", _fmt(meta.get("n_ions", "n/a"))),
+        ("Generation", "steps (frames)", _fmt(meta.get("n_steps", "n/a"))),
+        ("Generation", "records", _fmt(n_records if n_records is not None else "n/a")),
+        ("Generation", "duration (ps)", _fmt(float(n_records) * float(record_dt)) if n_records and record_dt else "n/a"),
+        ("Generation", "seed", _fmt(meta.get("seed", "n/a"))),
+        ("Generation", "device", _fmt(meta.get("device", "n/a"))),
+        ("Generation", "wall time (s)", _fmt(float(meta["wall_time_s"])) if "wall_time_s" in meta else "n/a"),
+    ]
+    rows.append(("Machine", "this report built on", machine_description()))
+    for stage, paths in stage_benchmarks.items():
+        bench = read_benchmarks(paths)
+        if bench.empty:
+            continue
+        jobs = len(bench)
+        rss = pd.to_numeric(bench.get("max_rss"), errors="coerce").max() if "max_rss" in bench else np.nan
+        value = f"{_fmt(float(bench['s'].sum()))} s in {jobs} job{'s' if jobs > 1 else ''}"
+        if np.isfinite(rss):
+            value += f", peak RSS {_fmt(float(rss))} MB"
+        rows.append(("Wall time per stage", stage, value))
+    return pd.DataFrame(rows, columns=["section", "quantity", "value"])
+
+
+def conditions_html(table: pd.DataFrame, title: str = "Calculation conditions") -> str:
+    """A self-contained HTML page of the table, one block per section."""
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;font-size:14px}table{border-collapse:collapse;margin-bottom:1em}"
+        "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eee}</style>",
+        f"</head><body><h2>{html.escape(title)}</h2>",
+    ]
+    for section, group in table.groupby("section", sort=False):
+        parts.append(f"<table><tr><th colspan='2'>{html.escape(str(section))}</th></tr>")
+        for quantity, value in zip(group["quantity"], group["value"]):
+            parts.append(f"<tr><td>{html.escape(str(quantity))}</td><td>{html.escape(str(value))}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def stage_benchmark_files(rules, stage_products: Mapping[str, str], runs: Sequence[str]) -> dict[str, list[str]]:
+    """Stage label -> benchmark files of the rule that makes the stage's product.
+
+    rules: Snakemake rule objects (``.output``, ``.benchmark``); stage_products: label -> output
+    pattern as the rule writes it. A ``{run}`` wildcard is expanded over ``runs``; stages whose rule
+    has no benchmark, or one with other wildcards, are left out.
+    """
+    stages = {}
+    for label, product in stage_products.items():
+        for rule in rules:
+            if rule.benchmark and any(str(o) == product for o in rule.output):
+                pattern = str(rule.benchmark)
+                if "{" not in pattern.replace("{run}", ""):
+                    stages[label] = sorted({pattern.replace("{run}", run) for run in runs})
+                break
+    return stages

@@ -1,0 +1,173 @@
+"""Displacement distributions: self van Hove function, non-Gaussian parameter, Wasserstein distance.
+
+Displacements dr = r(t0 + t) - r(t0) of every ion, over up to ``max_origins_per_ion`` time origins
+per ion spread evenly over the series (all origins when the series is short). Moments (for alpha2)
+are accumulated over all ions; the radial displacements |dr| are kept at a few ``sample_lags``
+(for the van Hove function and distances between distributions), at most ``max_samples_per_lag``
+of them (fewer origins per ion, still every ion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from scipy.stats import wasserstein_distance
+
+from mdgan.atomic_io import save_npz
+from mdgan.errors import InputError
+
+
+@dataclass(frozen=True)
+class DisplacementStats:
+    """Displacement moments at ``lag_steps`` and radial samples at ``sample_lag_steps``.
+
+    count, sum_r2_ang2, sum_r4_ang4: (lags,) number of displacements and sums of |dr|^2, |dr|^4.
+    samples_ang: one 1-D float32 array of |dr| (Angstrom) per sample lag.
+    """
+
+    lag_steps: np.ndarray
+    dt_ps: float
+    count: np.ndarray
+    sum_r2_ang2: np.ndarray
+    sum_r4_ang4: np.ndarray
+    sample_lag_steps: np.ndarray
+    samples_ang: tuple[np.ndarray, ...]
+
+    @property
+    def lag_ps(self) -> np.ndarray:
+        return self.lag_steps * self.dt_ps
+
+    @property
+    def sample_lag_ps(self) -> np.ndarray:
+        return self.sample_lag_steps * self.dt_ps
+
+    @property
+    def msd_ang2(self) -> np.ndarray:
+        return self.sum_r2_ang2 / self.count
+
+    def alpha2(self, dims: int = 3) -> np.ndarray:
+        """Non-Gaussian parameter d <r^4> / ((d + 2) <r^2>^2) - 1 at each lag (0 for a Gaussian)."""
+        r2 = self.sum_r2_ang2 / self.count
+        r4 = self.sum_r4_ang4 / self.count
+        return dims * r4 / ((dims + 2) * r2**2) - 1.0
+
+    def samples_at(self, lag_ps: float) -> np.ndarray:
+        """The |dr| samples at the sample lag equal to ``lag_ps``."""
+        match = np.flatnonzero(np.isclose(self.sample_lag_ps, lag_ps, rtol=1e-6))
+        if match.size == 0:
+            raise InputError(f"no displacement samples at lag {lag_ps} ps (have {list(self.sample_lag_ps)})")
+        return self.samples_ang[match[0]]
+
+
+def _origins(n_records: int, lag: int, max_origins: int) -> np.ndarray:
+    n = n_records - lag
+    return np.unique(np.round(np.linspace(0, n - 1, min(n, max_origins))).astype(np.int64))
+
+
+def displacement_stats(
+    positions_ang,
+    lag_steps: np.ndarray,
+    sample_lag_steps: np.ndarray,
+    dt_ps: float,
+    max_origins_per_ion: int = 500,
+    chunk_ions: int = 256,
+    max_samples_per_lag: int = 1_000_000,
+) -> DisplacementStats:
+    """Moments at ``lag_steps`` and |dr| samples at ``sample_lag_steps`` of (ions, records, 3)
+    unwrapped positions (any array-like sliceable along ions), streamed over ion chunks."""
+    n_ions, n_records, _ = positions_ang.shape
+    lags = np.asarray(lag_steps, dtype=np.int64)
+    sample_lags = np.asarray(sample_lag_steps, dtype=np.int64)
+    every = np.union1d(lags, sample_lags)
+    if every.size == 0 or every.min() < 1 or every.max() >= n_records:
+        raise InputError(f"displacement lags must lie in 1..{n_records - 1} for a series of {n_records} records")
+    origins = {int(m): _origins(n_records, int(m), max_origins_per_ion) for m in lags}
+    sample_origins_per_ion = max(1, min(max_origins_per_ion, max_samples_per_lag // n_ions))
+    sample_origins = {int(m): _origins(n_records, int(m), sample_origins_per_ion) for m in sample_lags}
+    count = np.zeros(lags.size)
+    sum_r2 = np.zeros(lags.size)
+    sum_r4 = np.zeros(lags.size)
+    samples: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
+    for start in range(0, n_ions, chunk_ions):
+        chunk = np.asarray(positions_ang[start : start + chunk_ions], dtype=np.float64)
+        for m in sample_lags:
+            o = sample_origins[int(m)]
+            r2 = np.sum((chunk[:, o + m] - chunk[:, o]) ** 2, axis=-1)
+            samples[int(m)].append(np.sqrt(r2).ravel().astype(np.float32))
+        for j, m in enumerate(lags):
+            o = origins[int(m)]
+            r2 = np.sum((chunk[:, o + m] - chunk[:, o]) ** 2, axis=-1)
+            count[j] += r2.size
+            sum_r2[j] += r2.sum()
+            sum_r4[j] += np.sum(r2**2)
+    return DisplacementStats(
+        lag_steps=lags,
+        dt_ps=float(dt_ps),
+        count=count,
+        sum_r2_ang2=sum_r2,
+        sum_r4_ang4=sum_r4,
+        sample_lag_steps=sample_lags,
+        samples_ang=tuple(np.concatenate(samples[int(m)]) for m in sample_lags),
+    )
+
+
+def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
+    """Pool several series (runs) that share their lags in ps: moments add, samples join."""
+    first = stats[0]
+    for s in stats[1:]:
+        if not (
+            np.allclose(s.lag_ps, first.lag_ps, rtol=1e-9) and np.allclose(s.sample_lag_ps, first.sample_lag_ps, rtol=1e-9)
+        ):
+            raise InputError("series to pool must share their displacement lags in ps")
+    return DisplacementStats(
+        lag_steps=first.lag_steps,
+        dt_ps=first.dt_ps,
+        count=np.sum([s.count for s in stats], axis=0),
+        sum_r2_ang2=np.sum([s.sum_r2_ang2 for s in stats], axis=0),
+        sum_r4_ang4=np.sum([s.sum_r4_ang4 for s in stats], axis=0),
+        sample_lag_steps=first.sample_lag_steps,
+        samples_ang=tuple(np.concatenate(group) for group in zip(*(s.samples_ang for s in stats))),
+    )
+
+
+def van_hove_self(samples_ang: np.ndarray, bin_edges_ang: np.ndarray) -> np.ndarray:
+    """Radial self van Hove distribution 4 pi r^2 G_s(r, t) (1/Angstrom) on the given bins:
+    the probability density of |dr|, normalised over all samples (also those beyond the bins)."""
+    counts, _ = np.histogram(samples_ang, bins=bin_edges_ang)
+    return counts / (samples_ang.size * np.diff(bin_edges_ang))
+
+
+def wasserstein_ang(samples_a: np.ndarray, samples_b: np.ndarray) -> float:
+    """Wasserstein-1 (earth mover's) distance between two |dr| distributions, Angstrom."""
+    return float(wasserstein_distance(samples_a, samples_b))
+
+
+def save_stats(stats: DisplacementStats, path: str | Path) -> None:
+    arrays = {f"samples_{i}": s for i, s in enumerate(stats.samples_ang)}
+    save_npz(
+        path,
+        lag_steps=stats.lag_steps,
+        dt_ps=np.float64(stats.dt_ps),
+        count=stats.count,
+        sum_r2_ang2=stats.sum_r2_ang2,
+        sum_r4_ang4=stats.sum_r4_ang4,
+        sample_lag_steps=stats.sample_lag_steps,
+        **arrays,
+    )
+
+
+def load_stats(path: str | Path) -> DisplacementStats:
+    with np.load(path) as data:
+        sample_lags = data["sample_lag_steps"]
+        return DisplacementStats(
+            lag_steps=data["lag_steps"],
+            dt_ps=float(data["dt_ps"]),
+            count=data["count"],
+            sum_r2_ang2=data["sum_r2_ang2"],
+            sum_r4_ang4=data["sum_r4_ang4"],
+            sample_lag_steps=sample_lags,
+            samples_ang=tuple(data[f"samples_{i}"] for i in range(sample_lags.size)),
+        )

@@ -1,0 +1,211 @@
+"""Figures comparing MD with MD-GAN. Every function returns the Figure (tests read its data);
+``save_figure`` writes PNG and PDF. Matplotlib's Agg backend: no display needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from mdgan.atomic_io import atomic_write  # noqa: E402
+from mdgan.analysis.diffusion import DiffusionFit  # noqa: E402
+from mdgan.analysis.displacements import DisplacementStats, van_hove_self  # noqa: E402
+from mdgan.analysis.msd import MSDCurve  # noqa: E402
+
+MD_COLOR = "#1f4e9c"
+GEN_COLOR = "#d9541e"
+WINDOW_COLOR = "0.85"
+ANGSTROM2 = "Å$^2$"
+
+
+def _diffusion_label(name: str, fit: DiffusionFit | None) -> str:
+    if fit is None:
+        return name
+    if fit.mode == "none":
+        return f"{name} (no diffusive regime)"
+    note = "" if fit.diffusive else ", not diffusive"
+    return f"{name} (D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note})"
+
+
+def _shade_window(ax, window_ps: float) -> None:
+    left = ax.get_xlim()[0] if ax.get_xscale() == "log" else 0.0
+    ax.axvspan(left, window_ps, color=WINDOW_COLOR, zorder=0, label=f"training window ({window_ps:.3g} ps)")
+
+
+def plot_msd(
+    md: MSDCurve, generated: MSDCurve, window_ps: float, fits: Mapping[str, DiffusionFit] | None = None
+) -> Figure:
+    """MSD of MD and MD-GAN on log-log axes, 1-sigma bands, fitted diffusive lines, training window grey.
+
+    ``fits`` maps "MD" / "MD-GAN" to their diffusion fits (labels say when no regime was found).
+    """
+    fits = fits or {}
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
+    for name, curve, color in (("MD", md, MD_COLOR), ("MD-GAN", generated, GEN_COLOR)):
+        fit = fits.get(name)
+        ax.plot(curve.lag_ps, curve.msd_ang2, color=color, lw=1.8, label=_diffusion_label(name, fit))
+        lo, hi = curve.msd_ang2 - curve.msd_err_ang2, curve.msd_ang2 + curve.msd_err_ang2
+        ax.fill_between(curve.lag_ps, np.clip(lo, curve.msd_ang2 * 1e-3, None), hi, color=color, alpha=0.25, lw=0)
+        if fit is not None and fit.mode != "none":
+            t = np.geomspace(fit.fit_lo_ps, fit.fit_hi_ps, 50)
+            ax.plot(t, fit.intercept_ang2 + 6 * fit.D_ang2_ps * t, color="k", ls="--", lw=1.0,
+                    label=f"{name} fit, {fit.fit_lo_ps:.3g}-{fit.fit_hi_ps:.3g} ps")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
+    _shade_window(ax, window_ps)
+    ax.set_xlabel("lag time t (ps)")
+    ax.set_ylabel(f"mean squared displacement ({ANGSTROM2})")
+    ax.legend(fontsize="small", loc="upper left")
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def _thin(n: int, max_points: int) -> slice:
+    return slice(None, None, max(1, int(np.ceil(n / max_points))))
+
+
+def plot_z_displacement(
+    md_traces: Sequence[tuple[np.ndarray, np.ndarray]],
+    generated_time_ps: np.ndarray,
+    generated_dz_ang: np.ndarray,
+    max_points_per_line: int = 4000,
+) -> Figure:
+    """z(t) - z(0) of every ion: (a) MD, one (time_ps (frames,), dz_ang (frames, ions)) per run;
+    (b) MD-GAN, dz_ang (records, ions). Shared axes; long traces are thinned evenly in time to at
+    most ``max_points_per_line`` points for drawing."""
+    fig, (ax_md, ax_gen) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True, sharey=True, layout="constrained")
+    n_md = 0
+    for time_ps, dz in md_traces:
+        s = _thin(time_ps.size, max_points_per_line)
+        ax_md.plot(time_ps[s], dz[s], lw=0.6, alpha=0.8)
+        n_md += dz.shape[1]
+    s = _thin(generated_time_ps.size, max_points_per_line)
+    ax_gen.plot(generated_time_ps[s], generated_dz_ang[s], lw=0.6, alpha=0.8)
+    ax_md.set_title(f"(a) MD, {n_md} ions", loc="left")
+    ax_gen.set_title(f"(b) MD-GAN, {generated_dz_ang.shape[1]} ions", loc="left")
+    for ax in (ax_md, ax_gen):
+        ax.set_ylabel("z displacement (Å)")
+        ax.grid(True, alpha=0.3)
+    ax_gen.set_xlabel("time (ps)")
+    return fig
+
+
+def paths_in_cell(paths_ang: np.ndarray, cell_ang: np.ndarray) -> np.ndarray:
+    """Shift each path (ions, steps, 3) by the lattice vector that puts its first point in the cell."""
+    frac0 = paths_ang[:, 0] @ np.linalg.inv(cell_ang)
+    shift = -np.floor(frac0) @ cell_ang
+    return paths_ang + shift[:, None, :]
+
+
+def _draw_cell(ax, cell_ang: np.ndarray) -> None:
+    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
+    for a in range(8):
+        for b in range(a + 1, 8):
+            if np.sum(np.abs(corners[a] - corners[b])) == 1:
+                edge = corners[[a, b]] @ cell_ang
+                ax.plot(edge[:, 0], edge[:, 1], edge[:, 2], color="0.5", lw=0.8)
+
+
+def plot_ion_paths(
+    cell_ang: np.ndarray, md_paths_ang: np.ndarray, generated_paths_ang: np.ndarray, duration_ps: float
+) -> Figure:
+    """Paths (ions, steps, 3) over ``duration_ps`` drawn in 3D inside the cell (3, 3): (a) MD,
+    (b) MD-GAN. Each path starts inside the cell; lines are the paths themselves (3D Line objects)."""
+    fig = plt.figure(figsize=(11.0, 5.2), layout="constrained")
+    extent = np.ptp(np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ cell_ang, axis=0)
+    for index, (title, paths) in enumerate((("(a) MD", md_paths_ang), ("(b) MD-GAN", generated_paths_ang))):
+        ax = fig.add_subplot(1, 2, index + 1, projection="3d")
+        _draw_cell(ax, cell_ang)
+        colors = plt.cm.viridis(np.linspace(0, 1, max(1, paths.shape[0])))
+        for path, color in zip(paths_in_cell(paths, cell_ang), colors):
+            ax.plot(path[:, 0], path[:, 1], path[:, 2], color=color, lw=1.0)
+        ax.set_box_aspect(extent)
+        ax.set_xlabel("x (Å)")
+        ax.set_ylabel("y (Å)")
+        ax.set_zlabel("z (Å)")
+        ax.set_title(f"{title}, {paths.shape[0]} ions, {duration_ps:g} ps", loc="left")
+    return fig
+
+
+def plot_van_hove(
+    md: DisplacementStats, generated: DisplacementStats, window_ps: float, n_bins: int = 80
+) -> Figure:
+    """(a) self van Hove 4 pi r^2 G_s(r, t) at the sample lags, MD solid, MD-GAN dashed;
+    (b) non-Gaussian parameter alpha2(t), MD against MD-GAN, training window grey."""
+    fig, (ax_vh, ax_a2) = plt.subplots(1, 2, figsize=(11.0, 4.6), layout="constrained")
+    r_max = max(float(np.quantile(s, 0.995)) for s in (*md.samples_ang, *generated.samples_ang) if s.size)
+    edges = np.linspace(0.0, r_max, n_bins + 1)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    colors = plt.cm.plasma(np.linspace(0.0, 0.85, max(1, md.sample_lag_ps.size)))
+    for lag, color in zip(md.sample_lag_ps, colors):
+        ax_vh.plot(centres, van_hove_self(md.samples_at(lag), edges), color=color, lw=1.8, label=f"MD, {lag:.3g} ps")
+        ax_vh.plot(centres, van_hove_self(generated.samples_at(lag), edges), color=color, lw=1.4, ls="--",
+                   label=f"MD-GAN, {lag:.3g} ps")
+    ax_vh.set_xlabel("displacement |Δr| (Å)")
+    ax_vh.set_ylabel("4πr$^2$ G$_s$(r, t) (Å$^{-1}$)")
+    ax_vh.set_title("(a) self van Hove function", loc="left")
+    ax_vh.legend(fontsize="x-small", ncol=2)
+    ax_a2.plot(md.lag_ps, md.alpha2(), color=MD_COLOR, lw=1.8, marker="o", ms=3, label="MD")
+    ax_a2.plot(generated.lag_ps, generated.alpha2(), color=GEN_COLOR, lw=1.8, marker="s", ms=3, label="MD-GAN")
+    ax_a2.axhline(0.0, color="k", lw=0.6)
+    ax_a2.set_xscale("log")
+    ax_a2.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
+    _shade_window(ax_a2, window_ps)
+    ax_a2.set_xlabel("lag time t (ps)")
+    ax_a2.set_ylabel("non-Gaussian parameter α$_2$ (dimensionless)")
+    ax_a2.set_title("(b) non-Gaussian parameter", loc="left")
+    ax_a2.legend(fontsize="small")
+    for ax in (ax_vh, ax_a2):
+        ax.grid(True, alpha=0.3)
+    return fig
+
+
+def msd_ratio_columns(log: pd.DataFrame) -> dict[str, int]:
+    """Training-log columns ``msd_ratio_lag<N>`` -> N (lag in records)."""
+    out = {}
+    for column in log.columns:
+        if column.startswith("msd_ratio_lag") and column[len("msd_ratio_lag"):].isdigit():
+            out[column] = int(column[len("msd_ratio_lag"):])
+    return out
+
+
+def plot_training(log: pd.DataFrame, record_dt_ps: float) -> Figure:
+    """(a) critic loss, generator loss and gradient penalty against iteration; (b) the logged MSD
+    ratios (generated / training data) at their lags, with the ideal ratio 1."""
+    fig, (ax_loss, ax_ratio) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True, layout="constrained")
+    for column in ("critic_loss", "generator_loss", "gradient_penalty"):
+        if column in log:
+            ax_loss.plot(log["iteration"], log[column], lw=1.0, label=column.replace("_", " "))
+    ax_loss.set_ylabel("loss (critic output units)")
+    ax_loss.set_title("(a) WGAN-GP losses", loc="left")
+    ax_loss.legend(fontsize="small")
+    ratios = msd_ratio_columns(log)
+    for column, lag in ratios.items():
+        ax_ratio.plot(log["iteration"], log[column], lw=1.0, marker=".", label=f"lag {lag} records ({lag * record_dt_ps:.3g} ps)")
+    ax_ratio.axhline(1.0, color="k", lw=0.8, ls="--")
+    if not ratios:
+        ax_ratio.text(0.5, 0.5, "no MSD ratio in the training log", ha="center", va="center", transform=ax_ratio.transAxes)
+    else:
+        ax_ratio.legend(fontsize="small")
+    ax_ratio.set_ylabel("MSD ratio, generated / training (–)")
+    ax_ratio.set_xlabel("iteration")
+    ax_ratio.set_title("(b) MSD ratio during training", loc="left")
+    for ax in (ax_loss, ax_ratio):
+        ax.grid(True, alpha=0.3)
+    return fig
+
+
+def save_figure(fig: Figure, png_path: str | Path, pdf_path: str | Path, dpi: int = 150) -> None:
+    """Write the figure as PNG and PDF (each atomically) and close it."""
+    for path in (png_path, pdf_path):
+        with atomic_write(path) as tmp:
+            fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)

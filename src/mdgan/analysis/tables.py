@@ -1,0 +1,61 @@
+"""CSV tables of the analysis: atomic writing, and the diffusion table (``analysis/diffusion.csv``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mdgan.atomic_io import atomic_write
+from mdgan.errors import InputError
+from mdgan.analysis.diffusion import ANG2_PER_PS_IN_CM2_PER_S, DiffusionFit
+
+DIFFUSION_COLUMNS = [
+    "source", "D_cm2_s", "D_err_cm2_s", "fit_lo_ps", "fit_hi_ps", "diffusive", "sigma_S_per_cm",
+    "sigma_err_S_per_cm", "fit_mode", "loglog_slope", "intercept_ang2",
+]
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """``frame`` as CSV without index, written atomically."""
+    with atomic_write(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6g")
+
+
+def diffusion_row(source: str, fit: DiffusionFit, sigma_S_per_cm: float, sigma_err_S_per_cm: float) -> dict:
+    """One row of the diffusion table: the contract's columns, then the fit's details."""
+    return {
+        "source": source,
+        "D_cm2_s": fit.D_cm2_s,
+        "D_err_cm2_s": fit.D_err_cm2_s,
+        "fit_lo_ps": fit.fit_lo_ps,
+        "fit_hi_ps": fit.fit_hi_ps,
+        "diffusive": fit.diffusive,
+        "sigma_S_per_cm": sigma_S_per_cm,
+        "sigma_err_S_per_cm": sigma_err_S_per_cm,
+        "fit_mode": fit.mode,
+        "loglog_slope": fit.loglog_slope,
+        "intercept_ang2": fit.intercept_ang2,
+    }
+
+
+def read_diffusion_csv(path: str | Path) -> dict[str, DiffusionFit]:
+    """source -> DiffusionFit from a diffusion table."""
+    frame = pd.read_csv(path)
+    missing = set(DIFFUSION_COLUMNS) - set(frame.columns)
+    if missing:
+        raise InputError(f"{path}: missing columns {sorted(missing)}")
+    fits = {}
+    for row in frame.itertuples(index=False):
+        fits[row.source] = DiffusionFit(
+            D_ang2_ps=row.D_cm2_s / ANG2_PER_PS_IN_CM2_PER_S,
+            D_err_ang2_ps=row.D_err_cm2_s / ANG2_PER_PS_IN_CM2_PER_S,
+            fit_lo_ps=float(row.fit_lo_ps),
+            fit_hi_ps=float(row.fit_hi_ps),
+            diffusive=bool(row.diffusive),
+            mode=str(row.fit_mode),
+            loglog_slope=float(row.loglog_slope),
+            intercept_ang2=float(row.intercept_ang2) if np.isfinite(row.intercept_ang2) else float("nan"),
+        )
+    return fits

@@ -1,0 +1,171 @@
+"""Long trajectories from trained generators, streamed to an ``.npy`` file in chunks of ions and records.
+
+Every block of ``rng_block_ions`` ions draws its noise from its own generator seeded from (seed, block),
+so the output for a seed is the same whatever ``chunk_ions`` and ``chunk_records`` are. Memory is
+bounded by one chunk of ions times one chunk of records, whatever the length.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from mdgan.errors import InputError
+from mdgan.extract import IonTracks
+from mdgan.model.check import destandardise
+from mdgan.model.networks import Generator
+from mdgan.model.noise import BlockNoise
+from mdgan.model.settings import GenerationSettings, settings_dict
+
+START_STREAM = 1  # keeps the start positions' random stream apart from the chain noise
+
+
+def start_positions(tracks: list[IonTracks], n_ions: int, seed: int) -> np.ndarray:
+    """Start of every generated ion, (n_ions, 3) A: a Li position drawn uniformly over every run, frame
+    and ion of the MD, wrapped into the cell of its frame."""
+    counts = np.array([t.n_frames * t.n_ions for t in tracks])
+    if counts.sum() == 0:
+        raise InputError("the MD tracks hold no ion position to start generated trajectories from")
+    draws = np.random.default_rng([seed, START_STREAM]).integers(counts.sum(), size=n_ions)
+    run_of = np.searchsorted(np.cumsum(counts), draws, side="right")
+    starts = np.empty((n_ions, 3))
+    for r, t in enumerate(tracks):
+        picked = run_of == r
+        local = draws[picked] - (counts[:r].sum())
+        frame, ion = np.divmod(local, t.n_ions)
+        cells = t.cell_ang[frame]
+        pos = t.positions_ang[frame, ion]
+        frac = np.einsum("ni,nij->nj", pos, np.linalg.inv(cells))
+        starts[picked] = np.einsum("nj,njk->nk", frac - np.floor(frac), cells)
+    return starts
+
+
+def checkpoint_ranges(n_ions: int, n_checkpoints: int, block_ions: int, chunk: tuple[int, int]) -> list[tuple[int, int, int]]:
+    """(checkpoint index, first ion, stop ion) covering ions [chunk); whole blocks are split evenly
+    over the checkpoints in order, so each checkpoint makes a contiguous share of the ions."""
+    n_blocks = math.ceil(n_ions / block_ions)
+    ranges: list[tuple[int, int, int]] = []
+    for start in range(chunk[0], chunk[1], block_ions):
+        c = (start // block_ions) * n_checkpoints // n_blocks
+        stop = min(start + block_ions, chunk[1])
+        if ranges and ranges[-1][0] == c:
+            ranges[-1] = (c, ranges[-1][1], stop)
+        else:
+            ranges.append((c, start, stop))
+    return ranges
+
+
+def _generate_range(
+    generator: Generator,
+    out: np.ndarray,
+    first: int,
+    stop: int,
+    starts_ang: np.ndarray,
+    mean_ang: torch.Tensor,
+    std_ang: torch.Tensor,
+    settings: GenerationSettings,
+    bar: tqdm,
+) -> None:
+    """Ions [first, stop) of ``out`` (ions, records, 3): start, then the cumulative sum of generated increments."""
+    device = mean_ang.device
+    n_ions, n_records = stop - first, out.shape[1]
+    L = generator.segment_records
+    segments_per_chunk = max(1, settings.chunk_records // L)
+    noise = BlockNoise(device, settings.seed, first, stop, settings.rng_block_ions)
+    out[first:stop, 0] = starts_ang[first:stop]
+    carry = torch.tensor(starts_ang[first:stop], dtype=torch.float64, device=device)  # a copy: updated in place
+    z = generator.relax(n_ions, noise)
+    record = 1
+    while record < n_records:
+        n = min(segments_per_chunk * L, n_records - record)
+        z, series = generator.rollout(z, math.ceil(n / L), noise)
+        # float32 sums within a chunk, float64 carry between chunks: exact enough, cheap on any device
+        local = destandardise(series[:, :n], mean_ang, std_ang).cumsum(dim=1)
+        out[first:stop, record : record + n] = (local + carry.float()[:, None, :]).cpu().numpy()
+        carry += local[:, -1]
+        record += n
+        bar.update(n_ions * n)
+
+
+def generate_positions(
+    generators: list[Generator],
+    standardization: dict,
+    starts_ang: np.ndarray,
+    settings: GenerationSettings,
+    path: str | Path,
+    device: torch.device,
+    progress: bool = True,
+) -> int:
+    """Write (n_ions, n_steps // step_skip, 3) float32 unwrapped positions (A) to ``path`` (.npy),
+    ion i starting at ``starts_ang[i]``; generators (checkpoints) are pooled over contiguous shares
+    of the ions. The file appears only when complete. Returns the number of records."""
+    s = settings
+    n_records = s.n_steps // int(standardization["step_skip"])
+    if n_records < 1:
+        raise InputError(f"config key generation.n_steps: {s.n_steps} frames give no record at step_skip "
+                         f"{standardization['step_skip']}")
+    if s.chunk_ions % s.rng_block_ions:
+        raise InputError(f"config key generation.chunk_ions: {s.chunk_ions} is not a multiple of "
+                         f"generation.rng_block_ions ({s.rng_block_ions})")
+    mean = torch.as_tensor(np.asarray(standardization["mean_ang"]), dtype=torch.float32, device=device)
+    std = torch.as_tensor(np.asarray(standardization["std_ang"]), dtype=torch.float32, device=device)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(s.n_ions, n_records, 3))
+        bar = tqdm(total=s.n_ions * (n_records - 1), file=sys.stderr, mininterval=10, disable=not progress,
+                   desc="generate", unit="ion-record", unit_scale=True)
+        with torch.inference_mode():
+            for chunk_start in range(0, s.n_ions, s.chunk_ions):
+                chunk = (chunk_start, min(chunk_start + s.chunk_ions, s.n_ions))
+                for c, first, stop in checkpoint_ranges(s.n_ions, len(generators), s.rng_block_ions, chunk):
+                    _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s, bar)
+        bar.close()
+        out.flush()
+        del out
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n_records
+
+
+def generation_meta(
+    standardization: dict, settings: GenerationSettings, n_records: int, checkpoint_iterations: list[int], wall_time_s: float
+) -> dict:
+    """The contract's ``generated/meta.json``."""
+    return {
+        "record_dt_ps": float(standardization["record_dt_ps"]),
+        "step_skip": int(standardization["step_skip"]),
+        "n_steps": settings.n_steps,
+        "n_records": n_records,
+        "n_ions": settings.n_ions,
+        "checkpoints": checkpoint_iterations,
+        "seed": settings.seed,
+        "settings": settings_dict(settings),
+        "wall_time_s": wall_time_s,
+    }
+
+
+def generate(
+    generators: list[tuple[int, Generator]],
+    standardization: dict,
+    tracks: list[IonTracks],
+    settings: GenerationSettings,
+    path: str | Path,
+    device: torch.device,
+    progress: bool = True,
+) -> dict:
+    """Start positions from the MD, the positions file, and its meta data (returned)."""
+    t0 = time.perf_counter()
+    starts = start_positions(tracks, settings.n_ions, settings.seed)
+    n_records = generate_positions([g for _, g in generators], standardization, starts, settings, path, device, progress)
+    return generation_meta(standardization, settings, n_records, [it for it, _ in generators], time.perf_counter() - t0)

@@ -1,0 +1,70 @@
+"""Settings of the MD-GAN networks, training and generation (the config's sections, typed).
+
+The defaults equal those of ``workflow/schemas/config.schema.yaml`` (a test keeps them equal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Network sizes. A window of ``window_records`` records is ``segments`` segments of L records."""
+
+    latent_dim: int = 32
+    segments: int = 2
+    latent_width: int = 256
+    latent_layers: int = 3
+    decoder_width: int = 512
+    decoder_layers: int = 2
+    critic_width: int = 512
+    critic_layers: int = 2
+    critic_pointwise_width: int = 64
+    leaky_slope: float = 0.3
+    relaxation_steps: int = 10
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Optimisation. ``iterations`` counts generator steps, each after ``critic_steps`` critic steps."""
+
+    iterations: int = 2000
+    batch_size: int = 64
+    critic_steps: int = 5
+    gp_weight: float = 10.0
+    optimizer: str = "adam"
+    lr_generator: float = 1e-4
+    lr_critic: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.9)
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 4
+    log_every: int = 50
+    check_batch: int = 256
+    check_lags: tuple[int, ...] = (1, 4, 16, 64)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Long trajectories. ``n_steps`` counts frames; the records are ``n_steps // step_skip``."""
+
+    n_ions: int = 8192
+    n_steps: int = 25000
+    checkpoints: int = 1
+    chunk_ions: int = 2048
+    chunk_records: int = 2048
+    rng_block_ions: int = 256
+    seed: int = 0
+
+
+def settings_from_dict(cls, values: dict | None):
+    """A settings dataclass from a config section; keys that are not fields (device, threads) are ignored."""
+    names = {f.name for f in fields(cls)}
+    kept = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (values or {}).items() if k in names}
+    return cls(**kept)
+
+
+def settings_dict(settings) -> dict:
+    """Plain JSON-able values of a settings dataclass."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}

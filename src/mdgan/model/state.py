@@ -1,0 +1,63 @@
+"""Resumable training state: saved atomically, resumed only when made with the same settings and data.
+
+The fingerprint covers the model and training settings except ``iterations`` (raising it continues a
+finished training exactly as a longer run would go) and the training data's values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mdgan.atomic_io import atomic_write
+from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict
+
+STATE_FILE = "state.pt"
+
+
+def fingerprint(model: ModelSettings, training: TrainingSettings, windows: np.ndarray, standardization: dict) -> str:
+    """sha256 over the settings that shape the training and the training data's values."""
+    settings = {"model": settings_dict(model), "training": settings_dict(training)}
+    del settings["training"]["iterations"]
+    stats = {k: np.asarray(v).tolist() if isinstance(v, np.ndarray) else v for k, v in standardization.items()}
+    h = hashlib.sha256(json.dumps([settings, stats], sort_keys=True).encode())
+    h.update(str((windows.shape, str(windows.dtype))).encode())
+    h.update(np.ascontiguousarray(windows).data)
+    return h.hexdigest()
+
+
+def rng_state(device: torch.device) -> dict:
+    """Every random stream the training draws from: torch's CPU generator and the device's."""
+    state = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def set_rng_state(state: dict, device: torch.device) -> None:
+    torch.set_rng_state(state["cpu"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def save_state(state_dir: str | Path, state: dict) -> None:
+    """Write ``state_dir/state.pt`` atomically (a kill mid-write keeps the previous state)."""
+    with atomic_write(Path(state_dir) / STATE_FILE) as tmp:
+        torch.save(state, tmp)
+
+
+def load_state(state_dir: str | Path, expected_fingerprint: str, log=None) -> dict | None:
+    """The saved state if there is one made with ``expected_fingerprint``, else None (logged)."""
+    path = Path(state_dir) / STATE_FILE
+    if not path.is_file():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("fingerprint") != expected_fingerprint:
+        if log:
+            log.info("%s was made with other settings or data: training starts afresh", path)
+        return None
+    return state

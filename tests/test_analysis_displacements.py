@@ -1,0 +1,92 @@
+"""Displacement moments (alpha2), self van Hove function, Wasserstein distance, comparison table."""
+
+import numpy as np
+import pytest
+
+from mdgan.analysis.comparison import comparison_table
+from mdgan.analysis.diffusion import fit_diffusion
+from mdgan.analysis.displacements import (
+    combine_stats,
+    displacement_stats,
+    load_stats,
+    save_stats,
+    van_hove_self,
+    wasserstein_ang,
+)
+from mdgan.analysis.lags import log_lags
+from mdgan.analysis.msd import msd_curve, msd_samples
+from mdgan.errors import InputError
+
+
+def walks(seed, n_ions, n_records, scale=0.1):
+    return np.cumsum(np.random.default_rng(seed).normal(scale=scale, size=(n_ions, n_records, 3)), axis=1)
+
+
+def test_moments_match_the_definition_with_all_origins():
+    x = walks(0, 5, 40)
+    stats = displacement_stats(x, [1, 3, 10], [3], dt_ps=0.01, max_origins_per_ion=1000, chunk_ions=2)
+    for j, m in enumerate([1, 3, 10]):
+        r2 = np.sum((x[:, m:] - x[:, :-m]) ** 2, axis=-1)
+        assert stats.count[j] == r2.size
+        assert stats.msd_ang2[j] == pytest.approx(r2.mean())
+        expected = 3 * np.mean(r2**2) / (5 * r2.mean() ** 2) - 1
+        assert stats.alpha2()[j] == pytest.approx(expected)
+    r = np.sqrt(np.sum((x[:, 3:] - x[:, :-3]) ** 2, axis=-1)).ravel()
+    np.testing.assert_allclose(np.sort(stats.samples_at(0.03)), np.sort(r), rtol=1e-6)
+
+
+def test_gaussian_walk_has_alpha2_zero_and_hopping_has_positive_alpha2():
+    gauss = displacement_stats(walks(1, 400, 200), [5, 20], [], 0.01)
+    np.testing.assert_allclose(gauss.alpha2(), 0.0, atol=0.03)
+    rng = np.random.default_rng(2)
+    hops = np.cumsum(rng.normal(size=(400, 200, 3)) * (rng.random((400, 200, 1)) < 0.02), axis=1)
+    assert np.all(displacement_stats(hops, [5, 20], [], 0.01).alpha2() > 0.5)
+
+
+def test_origins_are_thinned_evenly_and_runs_combine(tmp_path):
+    x = walks(3, 4, 1000)
+    stats = displacement_stats(x, [10], [10], 0.02, max_origins_per_ion=50)
+    assert stats.count[0] == 4 * 50 and stats.samples_ang[0].size == 200
+    both = combine_stats([stats, stats])
+    assert both.count[0] == 400 and both.samples_ang[0].size == 400
+    assert both.alpha2()[0] == pytest.approx(stats.alpha2()[0])
+    capped = displacement_stats(x, [10], [10], 0.02, max_origins_per_ion=50, max_samples_per_lag=100)
+    assert capped.count[0] == 200 and capped.samples_ang[0].size == 4 * 25
+    save_stats(both, tmp_path / "d.npz")
+    again = load_stats(tmp_path / "d.npz")
+    np.testing.assert_array_equal(again.samples_at(0.2), both.samples_at(0.2))
+    with pytest.raises(InputError, match="no displacement samples"):
+        again.samples_at(0.4)
+
+
+def test_van_hove_is_a_normalised_density_of_the_displacement_length():
+    r = np.sqrt(np.sum(np.random.default_rng(4).normal(size=(20000, 3)) ** 2, axis=1))
+    edges = np.linspace(0, 8, 81)
+    density = van_hove_self(r, edges)
+    assert np.sum(density * np.diff(edges)) == pytest.approx(1.0, abs=1e-3)
+    centres = 0.5 * (edges[1:] + edges[:-1])  # Maxwell distribution of |r| for unit Gaussian components
+    np.testing.assert_allclose(density, np.sqrt(2 / np.pi) * centres**2 * np.exp(-centres**2 / 2), atol=0.03)
+
+
+def test_wasserstein_distance_of_shifted_samples_is_the_shift():
+    a = np.random.default_rng(5).random(1000)
+    assert wasserstein_ang(a, a) == 0.0
+    assert wasserstein_ang(a, a + 0.25) == pytest.approx(0.25)
+
+
+def test_comparison_of_statistically_equal_series_gives_ratios_near_one():
+    md, gen = walks(6, 60, 600), walks(7, 600, 3000)
+    lags_ps = np.array([0.1, 0.5, 2.0])
+    md_s = msd_samples(md, log_lags(300, 40, np.array([10, 50, 200])), 0.01)
+    gen_s = msd_samples(gen, log_lags(1500, 40, np.array([10, 50, 200])), 0.01)
+    md_d = displacement_stats(md, [10, 50, 200], [10, 50, 200], 0.01)
+    gen_d = displacement_stats(gen, [10, 50, 200], [10, 50, 200], 0.01)
+    table = comparison_table(msd_curve(md_s), msd_curve(gen_s), fit_diffusion(md_s), fit_diffusion(gen_s), md_d,
+                             gen_d, lags_ps, window_ps=1.0)
+    d = table[table.quantity == "D_cm2_s"].iloc[0]
+    assert abs(d.ratio - 1) < 3 * d.ratio_err
+    msd = table[table.quantity == "msd_ang2"]
+    assert list(msd.region) == ["inside window", "inside window", "beyond window"]
+    assert np.all(np.abs(msd.ratio - 1) < 4 * msd.ratio_err)
+    w = table[table.quantity == "wasserstein_ang"]
+    assert np.all(w.generated < 3 * w.md)  # within a few times the MD's own sampling noise

@@ -1,0 +1,70 @@
+"""Shapes, dtypes and the latent standardisation of the MD-GAN networks; settings defaults."""
+
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from mdgan.model.networks import build_networks, segment_records
+from mdgan.model.noise import Noise
+from mdgan.model.settings import GenerationSettings, ModelSettings, TrainingSettings, settings_dict
+
+SMALL = ModelSettings(latent_dim=8, segments=4, latent_width=16, decoder_width=16, critic_width=16,
+                      critic_pointwise_width=8, relaxation_steps=3)
+SCHEMA = Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.fixture
+def nets():
+    torch.manual_seed(0)
+    return build_networks(SMALL, window_records=32)
+
+
+def test_step_relax_rollout_shapes_and_dtypes(nets):
+    generator, critic = nets
+    noise = Noise(torch.device("cpu"))
+    z = generator.relax(5, noise)
+    assert z.shape == (5, 8) and z.dtype == torch.float32
+    z_next, segment = generator.step(z, noise.uniform(5, 8), noise.normal(5, 8, 3))
+    assert z_next.shape == (5, 8) and segment.shape == (5, 8, 3) and segment.dtype == torch.float32
+    z_last, window = generator.rollout(z, SMALL.segments, noise)
+    assert z_last.shape == (5, 8) and window.shape == (5, 32, 3)
+    score = critic(window)
+    assert score.shape == (5,) and score.dtype == torch.float32
+
+
+def test_latent_is_standardised_per_sample(nets):
+    generator, _ = nets
+    z = 50 * torch.randn(7, 8) + 3  # far from standardised on the way in
+    out = generator.latent_step(z, torch.rand(7, 8))
+    assert torch.allclose(out.mean(dim=1), torch.zeros(7), atol=1e-5)
+    assert torch.allclose(out.var(dim=1, unbiased=False), torch.ones(7), atol=1e-3)
+
+
+def test_segment_noise_changes_the_segment(nets):
+    generator, _ = nets
+    z = torch.randn(3, 8)
+    a = generator.decoder(z, torch.randn(3, 8, 3))
+    b = generator.decoder(z, torch.randn(3, 8, 3))
+    assert not torch.allclose(a, b)
+
+
+def test_critic_has_no_normalisation_layers(nets):
+    _, critic = nets
+    norm_types = (torch.nn.LayerNorm, torch.nn.BatchNorm1d, torch.nn.GroupNorm, torch.nn.InstanceNorm1d)
+    assert not any(isinstance(m, norm_types) for m in critic.modules())
+
+
+def test_window_must_split_into_segments():
+    with pytest.raises(ValueError, match="does not split"):
+        segment_records(30, 4)
+
+
+@pytest.mark.parametrize(
+    "section, cls", [("model", ModelSettings), ("training", TrainingSettings), ("generation", GenerationSettings)]
+)
+def test_dataclass_defaults_equal_schema_defaults(section, cls):
+    props = yaml.safe_load(SCHEMA.read_text())["properties"][section]["properties"]
+    schema_defaults = {k: v["default"] for k, v in props.items() if k not in ("device", "threads")}
+    assert schema_defaults == settings_dict(cls())

@@ -1,0 +1,319 @@
+# Analysis: MSD, diffusion coefficient, displacement distributions, comparison table and figures.
+# Reads the MD tracks, the training windows' statistics, the generated series and the training log.
+
+ANALYSIS = config["analysis"]
+MD_TRACKS = expand(f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"]))
+GENERATED = {
+    "positions": f"{RESULTS}/generated/positions.npy",
+    "meta": f"{RESULTS}/generated/meta.json",
+}
+STANDARDIZATION = f"{RESULTS}/dataset/standardization.json"
+LAG_PLAN = f"{RESULTS}/analysis/lags.json"
+FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
+
+
+# Package code every analysis rule runs (the shared glue); each rule adds its own modules.
+ANALYSIS_GLUE = (
+    "extract.py",
+    "analysis/stages.py",
+    "analysis/series.py",
+    "analysis/lags.py",
+)
+# The figure rules' outputs: the PNG goes into the report with its caption, the PDF beside it.
+FIGURE_OUTPUTS = {
+    name: {
+        "png": report(
+            f"{RESULTS}/figures/{name}.png",
+            caption=f"../report/{name}.rst",
+            category="Figures",
+            labels={"figure": name.replace("_", " ")},
+        ),
+        "pdf": f"{RESULTS}/figures/{name}.pdf",
+    }
+    for name in FIGURES
+}
+
+
+rule analysis_lags:
+    """Time scales shared by every analysis rule: training window, longest MD lag, comparison lags."""
+    input:
+        tracks=MD_TRACKS,
+        stats=STANDARDIZATION,
+        code=package_files(*ANALYSIS_GLUE, "windows.py"),
+    output:
+        LAG_PLAN,
+    log:
+        f"{RESULTS}/logs/analysis/lags.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=list(config["runs"]),
+        max_lag_fraction=ANALYSIS["max_lag_fraction"],
+        compare_lags_ps=ANALYSIS["compare_lags_ps"],
+    script:
+        "../scripts/analysis_lags.py"
+
+
+rule msd_md:
+    """MSD over all ions and time origins of each MD run, runs pooled, with its standard error."""
+    input:
+        tracks=MD_TRACKS,
+        plan=LAG_PLAN,
+        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+    output:
+        csv=f"{RESULTS}/analysis/msd_md.csv",
+        ions=f"{RESULTS}/analysis/msd_md_ions.npz",
+    log:
+        f"{RESULTS}/logs/analysis/msd_md.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analysis/msd_md.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=list(config["runs"]),
+        n_lags=ANALYSIS["msd"]["n_lags"],
+        chunk_ions=ANALYSIS["msd"]["chunk_ions"],
+    script:
+        "../scripts/msd_md.py"
+
+
+rule msd_generated:
+    """MSD of the generated series by FFT, streamed over ions from the memory-mapped file."""
+    input:
+        **GENERATED,
+        plan=LAG_PLAN,
+        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+    output:
+        csv=f"{RESULTS}/analysis/msd_generated.csv",
+        ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
+    log:
+        f"{RESULTS}/logs/analysis/msd_generated.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analysis/msd_generated.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 8
+    params:
+        n_lags=ANALYSIS["msd"]["n_lags"],
+        chunk_ions=ANALYSIS["msd"]["chunk_ions"],
+        max_lag_fraction=ANALYSIS["max_lag_fraction"],
+    script:
+        "../scripts/msd_generated.py"
+
+
+rule displacements_md:
+    """Displacement moments (alpha2) and |dr| samples (van Hove) of the MD runs."""
+    input:
+        tracks=MD_TRACKS,
+        plan=LAG_PLAN,
+        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
+    output:
+        f"{RESULTS}/analysis/displacements_md.npz",
+    log:
+        f"{RESULTS}/logs/analysis/displacements_md.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=list(config["runs"]),
+        n_lags=ANALYSIS["displacements"]["n_lags"],
+        max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
+        max_samples_per_lag=ANALYSIS["displacements"]["max_samples_per_lag"],
+        chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
+    script:
+        "../scripts/displacements_md.py"
+
+
+rule displacements_generated:
+    """Displacement moments and |dr| samples of the generated series, streamed over ions."""
+    input:
+        **GENERATED,
+        plan=LAG_PLAN,
+        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
+    output:
+        f"{RESULTS}/analysis/displacements_generated.npz",
+    log:
+        f"{RESULTS}/logs/analysis/displacements_generated.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analysis/displacements_generated.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        n_lags=ANALYSIS["displacements"]["n_lags"],
+        max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
+        max_samples_per_lag=ANALYSIS["displacements"]["max_samples_per_lag"],
+        chunk_ions=ANALYSIS["displacements"]["chunk_ions"],
+        max_lag_fraction=ANALYSIS["max_lag_fraction"],
+    script:
+        "../scripts/displacements_generated.py"
+
+
+rule diffusion:
+    """D over the diffusive regime (or none), its error over ions, Nernst-Einstein conductivity."""
+    input:
+        md=rules.msd_md.output.ions,
+        generated=rules.msd_generated.output.ions,
+        tracks=MD_TRACKS,
+        code=package_files(
+            *ANALYSIS_GLUE,
+            "analysis/msd.py",
+            "analysis/diffusion.py",
+            "analysis/conductivity.py",
+            "analysis/tables.py",
+        ),
+    output:
+        report(
+            f"{RESULTS}/analysis/diffusion.csv",
+            caption="../report/diffusion.rst",
+            category="Tables",
+            labels={"table": "diffusion coefficient and conductivity"},
+        ),
+    log:
+        f"{RESULTS}/logs/analysis/diffusion.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=list(config["runs"]),
+        charge=config["charge"],
+        fit_range_md=ANALYSIS["diffusion"]["fit_range_ps"]["md"],
+        fit_range_generated=ANALYSIS["diffusion"]["fit_range_ps"]["generated"],
+        slope_tolerance=ANALYSIS["diffusion"]["slope_tolerance"],
+        min_span_decades=ANALYSIS["diffusion"]["min_span_decades"],
+        slope_half_width_decades=ANALYSIS["diffusion"]["slope_half_width_decades"],
+    script:
+        "../scripts/diffusion.py"
+
+
+rule comparison:
+    """MD-GAN against the MD it was trained on: D, MSD ratio, alpha2, Wasserstein distance per lag."""
+    input:
+        plan=LAG_PLAN,
+        diffusion=rules.diffusion.output[0],
+        msd_md=rules.msd_md.output.ions,
+        msd_generated=rules.msd_generated.output.ions,
+        displacements_md=rules.displacements_md.output[0],
+        displacements_generated=rules.displacements_generated.output[0],
+        code=package_files(
+            *ANALYSIS_GLUE,
+            "analysis/msd.py",
+            "analysis/diffusion.py",
+            "analysis/displacements.py",
+            "analysis/comparison.py",
+            "analysis/tables.py",
+        ),
+    output:
+        report(
+            f"{RESULTS}/analysis/comparison.csv",
+            caption="../report/comparison.rst",
+            category="Tables",
+            labels={"table": "MD-GAN vs MD"},
+        ),
+    log:
+        f"{RESULTS}/logs/analysis/comparison.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/comparison.py"
+
+
+rule figure_msd:
+    """MSD of MD and MD-GAN, log-log, fitted diffusive lines, training window shaded grey."""
+    input:
+        msd_md=rules.msd_md.output.csv,
+        msd_generated=rules.msd_generated.output.csv,
+        diffusion=rules.diffusion.output[0],
+        plan=LAG_PLAN,
+        code=package_files(
+            *ANALYSIS_GLUE,
+            "analysis/msd.py",
+            "analysis/diffusion.py",
+            "analysis/tables.py",
+            "analysis/figures.py",
+        ),
+    output:
+        **FIGURE_OUTPUTS["msd"],
+    log:
+        f"{RESULTS}/logs/analysis/figure_msd.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=ANALYSIS["figures"]["dpi"],
+    script:
+        "../scripts/fig_msd.py"
+
+
+rule figure_z_displacement:
+    """z displacement of every MD ion and of as many generated ions, shared axes."""
+    input:
+        **GENERATED,
+        tracks=MD_TRACKS,
+        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
+    output:
+        **FIGURE_OUTPUTS["z_displacement"],
+    log:
+        f"{RESULTS}/logs/analysis/figure_z_displacement.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=ANALYSIS["figures"]["dpi"],
+    script:
+        "../scripts/fig_z_displacement.py"
+
+
+rule figure_ion_paths:
+    """Paths over a short time in 3D inside the cell: the first run's ions and as many generated ones."""
+    input:
+        **GENERATED,
+        track=MD_TRACKS[0],
+        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
+    output:
+        **FIGURE_OUTPUTS["ion_paths"],
+    log:
+        f"{RESULTS}/logs/analysis/figure_ion_paths.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        duration_ps=ANALYSIS["figures"]["ion_paths_ps"],
+        dpi=ANALYSIS["figures"]["dpi"],
+    script:
+        "../scripts/fig_ion_paths.py"
+
+
+rule figure_van_hove:
+    """Self van Hove function at the comparison lags and alpha2(t), MD against MD-GAN."""
+    input:
+        md=rules.displacements_md.output[0],
+        generated=rules.displacements_generated.output[0],
+        plan=LAG_PLAN,
+        code=package_files(
+            *ANALYSIS_GLUE, "analysis/displacements.py", "analysis/figures.py"
+        ),
+    output:
+        **FIGURE_OUTPUTS["van_hove"],
+    log:
+        f"{RESULTS}/logs/analysis/figure_van_hove.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        bins=ANALYSIS["figures"]["van_hove_bins"],
+        dpi=ANALYSIS["figures"]["dpi"],
+    script:
+        "../scripts/fig_van_hove.py"
+
+
+rule figure_training:
+    """Training curves: WGAN-GP losses and the logged MSD ratios against iteration."""
+    input:
+        log=f"{RESULTS}/model/training_log.csv",
+        stats=STANDARDIZATION,
+        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py")
+        + package_files("windows.py"),
+    output:
+        **FIGURE_OUTPUTS["training"],
+    log:
+        f"{RESULTS}/logs/analysis/figure_training.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=ANALYSIS["figures"]["dpi"],
+    script:
+        "../scripts/fig_training.py"

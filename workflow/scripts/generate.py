@@ -1,0 +1,19 @@
+from mdgan.atomic_io import save_json
+from mdgan.extract import load_tracks
+from mdgan.model.device import choose_device
+from mdgan.model.generation import generate
+from mdgan.model.generator_file import load_generators
+from mdgan.model.settings import GenerationSettings, settings_from_dict
+from mdgan.smk import limit_threads, script_logging
+
+p = snakemake.params
+with script_logging(snakemake.log[0]) as log:
+    limit_threads(snakemake.threads)
+    device = choose_device(p.device)
+    settings = settings_from_dict(GenerationSettings, p.generation)
+    generators, stats = load_generators(snakemake.input.generator, settings.checkpoints, device)
+    tracks = [load_tracks(path) for path in snakemake.input.tracks]
+    log.info("checkpoints %s on %s, %d threads", [it for it, _ in generators], device, snakemake.threads)
+    meta = generate(generators, stats, tracks, settings, snakemake.output.positions, device)
+    log.info("%d ions x %d records in %.1f s", meta["n_ions"], meta["n_records"], meta["wall_time_s"])
+    save_json(snakemake.output.meta, meta)
