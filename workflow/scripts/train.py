@@ -1,3 +1,10 @@
+"""Train MD-GAN. Generic: every path comes from the rule, so other rules can reuse this script.
+
+input: windows (windows.npz), stats (standardization.json); output: generator (.pt), log_csv (.csv);
+params: model, training (config sections without device and threads), device (torch device name),
+state_dir (resumable state, not an output).
+"""
+
 import numpy as np
 
 from mdgan.atomic_io import atomic_write
