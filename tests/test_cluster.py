@@ -173,6 +173,9 @@ def test_every_job_ran_through_slurm_and_only_gpu_rules_asked_for_a_gpu(cluster_
         if asks_gpu:
             assert job["TresPerJob"] == "gres:gpu:1"
     assert all(job["JobState"] == "COMPLETED" for job in jobs if job["rule"] != "train_mdgan")
+    # the job-completion log, the scheduler's second record, says the same
+    recorded = {job["JobId"]: (job["JobState"], job["Partition"]) for job in cluster_run.cluster.completed_jobs()}
+    assert recorded == {job["JobId"]: (job["JobState"], job["Partition"]) for job in jobs}
 
 
 def test_training_killed_on_the_cluster_is_retried_and_resumes(cluster_run):
