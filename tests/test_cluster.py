@@ -24,10 +24,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tiny_workflow import GPU_RULES, TINY_CONFIG, TRAINING, TinyRun, scheduler_jobs
-
-pytestmark = [pytest.mark.cluster, pytest.mark.slow]
-
+from test_envs import workflow_rules
+from tiny_workflow import GPU_RULES, ROOT, TINY_CONFIG, TRAINING, TinyRun, scheduler_jobs
 
 @pytest.fixture
 def cluster_run(slurm_test_cluster, tiny_run) -> TinyRun:
@@ -48,6 +46,8 @@ def mean_msd(positions: np.ndarray, lag: int) -> float:
     return float((steps**2).sum(-1).mean(0).mean())
 
 
+@pytest.mark.cluster
+@pytest.mark.slow
 def test_every_output_is_complete_and_right(cluster_run):
     workdir = cluster_run.workdir
     results = workdir / "results"
@@ -156,6 +156,8 @@ def test_every_output_is_complete_and_right(cluster_run):
     assert produced == checked, f"outputs without a content check: {sorted(produced - checked)}"
 
 
+@pytest.mark.cluster
+@pytest.mark.slow
 def test_every_job_ran_through_slurm_and_only_gpu_rules_asked_for_a_gpu(cluster_run):
     jobs = scheduler_jobs(cluster_run.cluster)
     rules = [job["rule"] for job in jobs if job["JobState"] == "COMPLETED"]
@@ -178,6 +180,8 @@ def test_every_job_ran_through_slurm_and_only_gpu_rules_asked_for_a_gpu(cluster_
     assert recorded == {job["JobId"]: (job["JobState"], job["Partition"]) for job in jobs}
 
 
+@pytest.mark.cluster
+@pytest.mark.slow
 def test_training_killed_on_the_cluster_is_retried_and_resumes(cluster_run):
     attempts = [job for job in scheduler_jobs(cluster_run.cluster) if job["rule"] == "train_mdgan"]
     assert [job["JobState"] for job in attempts] == ["CANCELLED", "COMPLETED"]
@@ -188,3 +192,16 @@ def test_training_killed_on_the_cluster_is_retried_and_resumes(cluster_run):
     log = (cluster_run.workdir / "results/logs/train_mdgan.log").read_text()
     resumed = re.search(rf"resuming from iteration (\d+) of {TRAINING['iterations']}", log)
     assert resumed and 0 < int(resumed.group(1)) < TRAINING["iterations"], log[-2000:]
+
+
+def test_slurm_profile_names_existing_rules_and_every_gpu_rule():
+    """Static: the profile's groups and per-rule resources name rules of the workflow, and the
+    rules that ask for a GPU are exactly those the profile gives a GPU (and a partition slot)."""
+    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    rules = {rule.name: rule for rule in workflow_rules()}
+    named = set(profile["groups"]) | set(profile["set-resources"])
+    assert named <= set(rules), f"profiles/slurm names no such rules: {sorted(named - set(rules))}"
+    gpu_rules = {name for name, rule in rules.items() if re.search(r"\bgpu\s*=\s*1\b", rule.resources)}
+    assert {name for name, res in profile["set-resources"].items() if res.get("gpu")} == gpu_rules
+    assert GPU_RULES <= gpu_rules and not gpu_rules & set(profile["groups"])
+    assert set(profile["group-components"]) == set(profile["groups"].values())

@@ -43,6 +43,7 @@ class Rule:
     conda: Path | None
     script: Path | None
     actions: frozenset[str]
+    resources: str  # the text of its resources: directive
 
 
 def _indent(line: str) -> int:
@@ -102,6 +103,7 @@ def workflow_rules() -> tuple[Rule, ...]:
                     conda=_literal_path(smk, name, "conda", d["conda"]) if "conda" in d else None,
                     script=_literal_path(smk, name, "script", d["script"]) if "script" in d else None,
                     actions=frozenset(ACTION_DIRECTIVES & d.keys()),
+                    resources=d.get("resources", ""),
                 )
             )
     return tuple(rules)
