@@ -131,7 +131,6 @@ def write_test_profile(workdir: Path, cluster: slurm_cluster.SlurmCluster) -> Pa
     profile["seconds-between-status-checks"] = 1
     profile["slurm-init-seconds-before-status-checks"] = 1
     profile["cores"] = cluster.cpus  # the most CPUs one job may ask for: the node's
-    profile["resources"] = ["mem_mb=2000"]
     profile["default-resources"]["mem_mb"] = 500
     for rule, resources in profile["set-resources"].items():
         resources["mem_mb"] = 500
