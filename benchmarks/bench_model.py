@@ -16,6 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the workflow's scripts, before torch loads OpenMP
+
 import subprocess
 import sys
 import tempfile

@@ -4,6 +4,12 @@ input: generator (.pt), tracks (li_unwrapped.npz files: start positions); output
 meta (.json); params: generation (config section without device and threads), device (torch device name).
 """
 
+import os
+
+# Before torch loads OpenMP: threads that wait sleep instead of spinning, which on a busy machine
+# made 2 threads 3 to 6 times slower than 1 (docs/benchmarks.md, MD-GAN).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from mdgan.atomic_io import save_json
 from mdgan.extract import load_tracks
 from mdgan.model.device import choose_device
