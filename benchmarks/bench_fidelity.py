@@ -61,9 +61,9 @@ def run_case(case: str, workdir: Path, cores: int) -> float:
     workdir.mkdir(parents=True, exist_ok=True)
     configfile = workdir / "config.yaml"
     configfile.write_text(yaml.safe_dump(case_config(case)))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(configfile), "--cores", str(cores), "--resources", "gpu=1",
-           "--rerun-incomplete", "results/validation/comparison.csv"]
+    cmd = [sys.executable, "-m", "snakemake", "--resources", "gpu=1",  # nargs: options after it, target last
+           "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--configfile", str(configfile),
+           "--cores", str(cores), "--rerun-incomplete", "results/validation/comparison.csv"]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True)
     return time.perf_counter() - t0

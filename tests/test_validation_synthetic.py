@@ -19,10 +19,10 @@ LATTICE = CosineLattice()  # the system of config/synthetic.yaml
 
 @pytest.fixture(scope="module")
 def long_run():
-    """1,500 independent ions over 100 ps at 100 fs frames (20 steps of 5 fs each)."""
+    """1,000 independent ions over 80 ps at 100 fs frames (20 steps of 5 fs each)."""
     rng = np.random.default_rng(7)
-    start = equilibrium_start(LATTICE, 1500, rng)
-    return start, simulate(LATTICE, start, 1000, 100.0, 20, rng)
+    start = equilibrium_start(LATTICE, 1000, rng)
+    return start, simulate(LATTICE, start, 800, 100.0, 20, rng)
 
 
 def test_lifson_jackson_numbers():
@@ -37,14 +37,14 @@ def test_lifson_jackson_numbers():
 
 def test_simulated_diffusion_matches_the_exact_coefficient(long_run):
     start, frames = long_run
-    # Slope of the per-ion MSD between 20 and 100 ps (both in the linear regime: the constant offset
+    # Slope of the per-ion MSD between 16 and 80 ps (both in the linear regime: the constant offset
     # of the caged part cancels), with its standard error over the independent ions.
     far = np.sum((frames[-1] - start) ** 2, axis=1)
-    near = np.sum((frames[199] - start) ** 2, axis=1)
-    slope = (far - near) / (6 * 80.0)
+    near = np.sum((frames[159] - start) ** 2, axis=1)
+    slope = (far - near) / (6 * 64.0)
     d_hat, d_err = slope.mean(), slope.std(ddof=1) / np.sqrt(slope.size)
     d_true = LATTICE.diffusion_ang2_ps()
-    assert d_err < 0.05 * d_true
+    assert d_err < 0.06 * d_true
     assert abs(d_hat - d_true) < 3 * d_err, (d_hat, d_err, d_true)
 
 

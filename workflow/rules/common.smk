@@ -84,4 +84,7 @@ def final_targets():
         f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
     ]
     targets += [f"{RESULTS}/report/conditions.html"]
+    # held-out validation (workflow/rules/validation.smk)
+    if config["validation"]["enabled"]:
+        targets += [f"{RESULTS}/validation/comparison.csv"]
     return targets

@@ -7,7 +7,7 @@ from mdgan.windows import load_standardization
 with script_logging(snakemake.log[0]) as log:
     with np.load(snakemake.input.windows) as data:
         windows = data["windows"]
-    model = fit_ar(windows, snakemake.params.order, load_standardization(snakemake.input.stats))
-    log.info("AR(%d) on %d windows: innovation std %s, coefficients\n%s",
-             model.order, len(windows), model.noise_std, model.coefficients)
+    model = fit_ar(windows, snakemake.params.order, load_standardization(snakemake.input.stats), snakemake.params.method)
+    log.info("AR(%d) (%s) on %d windows: innovation std %s, coefficients\n%s",
+             model.order, snakemake.params.method, len(windows), model.noise_std, model.coefficients)
     save_model(snakemake.output.model, model)

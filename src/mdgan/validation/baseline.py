@@ -3,7 +3,7 @@
 The honest reference for MD-GAN: any stationary increment model with the right autocorrelation gets
 the long-time D right; MD-GAN has to beat it on distributions (van Hove, alpha2, MSD crossover).
 Each Cartesian component is an independent Gaussian AR(p) process in the standardised units of the
-windows, fitted by Yule-Walker on the autocovariance pooled over all windows.
+windows, fitted by least squares inside the windows or by Yule-Walker on their pooled autocovariance.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class ARModel:
 
     coefficients: (3, p) phi_j of x_t = sum_j phi_j x_{t-j} + noise_std * e_t (p may be 0).
     noise_std: (3,) innovation standard deviation, standardised units.
-    autocovariance: (3, p + 1) pooled sample autocovariance at lags 0..p (the model reproduces it).
+    autocovariance: (3, p + 1) the model's stationary autocovariance at lags 0..p (Yule-Walker: the
+    windows' pooled sample autocovariance).
     mean_ang, std_ang: (3,) standardisation of the windows, Angstrom per record.
     record_dt_ps, step_skip: the records the model describes.
     """
@@ -85,9 +86,44 @@ def pooled_autocovariance(windows: np.ndarray, max_lag: int, chunk: int = 4096) 
     return sums / (n_windows * (n_records - np.arange(max_lag + 1)))
 
 
-def fit_ar(windows: np.ndarray, order: int, standardization: dict) -> ARModel:
-    """Yule-Walker AR(``order``) fit per component to standardised windows (windows, records, 3).
+def lagged_moments(windows: np.ndarray, order: int, chunk: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Normal equations of the per-component regression x_t on (x_{t-1}, ..., x_{t-p}) over every
+    t >= p inside every window (pooled mean removed): X'X (3, p, p), X'y (3, p), y'y (3,), rows."""
+    n_windows, n_records, _ = windows.shape
+    mean = windows.mean(axis=(0, 1), dtype=np.float64)
+    xtx, xty, yty = np.zeros((3, order, order)), np.zeros((3, order)), np.zeros(3)
+    for first in range(0, n_windows, chunk):
+        x = np.asarray(windows[first : first + chunk], dtype=np.float64) - mean
+        view = np.lib.stride_tricks.sliding_window_view(x, order + 1, axis=1)  # (w, t, 3, p+1), oldest first
+        rows = view.shape[0] * view.shape[1]
+        design = view[..., ::-1][..., 1:].reshape(rows, 3, order)  # x_{t-1}, ..., x_{t-p}
+        target = view[..., order].reshape(rows, 3)
+        xtx += np.einsum("nci,ncj->cij", design, design)
+        xty += np.einsum("nci,nc->ci", design, target)
+        yty += np.einsum("nc,nc->c", target, target)
+    return xtx, xty, yty, n_windows * (n_records - order)
 
+
+def implied_autocovariance(coefficients: np.ndarray, noise_var: float) -> np.ndarray:
+    """(p + 1,) autocovariance at lags 0..p of the stationary AR(p) process with these coefficients:
+    gamma(h) - sum_j phi_j gamma(|h - j|) = noise_var * [h == 0], solved for gamma."""
+    p = coefficients.size
+    a = np.eye(p + 1)
+    for h in range(p + 1):
+        for j in range(1, p + 1):
+            a[h, abs(h - j)] -= coefficients[j - 1]
+    rhs = np.zeros(p + 1)
+    rhs[0] = noise_var
+    return np.linalg.solve(a, rhs)
+
+
+def fit_ar(windows: np.ndarray, order: int, standardization: dict, method: str = "least-squares") -> ARModel:
+    """AR(``order``) fit per component to standardised windows (windows, records, 3).
+
+    method "least-squares": regression of each record on the ``order`` before it, inside every window
+    (always a positive innovation variance); "yule-walker": Toeplitz equations of the autocovariance
+    pooled over all windows (on very smooth increments, such as 20 fs LGPS records, its estimate is not
+    positive definite and the fit fails). The model's own stationary autocovariance is kept.
     standardization: the windows' ``standardization.json`` (mean_ang, std_ang, record_dt_ps, step_skip).
     """
     if order >= windows.shape[1]:
@@ -95,19 +131,29 @@ def fit_ar(windows: np.ndarray, order: int, standardization: dict) -> ARModel:
             f"config key validation.baseline.order: AR order {order} needs windows longer than it "
             f"(windows have {windows.shape[1]} records)"
         )
-    gamma = pooled_autocovariance(windows, order)
-    coefficients = np.zeros((3, order))
-    noise_var = gamma[:, 0].copy()
-    for c in range(3):
-        if order:
-            coefficients[c] = solve_toeplitz(gamma[c, :order], gamma[c, 1:])
+    coefficients, noise_var = np.zeros((3, order)), np.zeros(3)
+    if method == "least-squares":
+        xtx, xty, yty, rows = lagged_moments(windows, order)
+        for c in range(3):
+            coefficients[c] = np.linalg.solve(xtx[c], xty[c]) if order else coefficients[c]
+            noise_var[c] = (yty[c] - coefficients[c] @ xty[c]) / rows
+    elif method == "yule-walker":
+        gamma = pooled_autocovariance(windows, order)
+        for c in range(3):
+            if order:
+                coefficients[c] = solve_toeplitz(gamma[c, :order], gamma[c, 1:])
             noise_var[c] = gamma[c, 0] - coefficients[c] @ gamma[c, 1:]
+    else:
+        raise InputError(f"config key validation.baseline.method: {method!r}; expected least-squares or yule-walker")
     if np.any(noise_var <= 0):
-        raise ValueError(f"AR({order}) fit is singular (innovation variances {noise_var}); lower the order")
+        raise InputError(f"AR({order}) {method} fit is singular (innovation variances {noise_var}); lower the order")
+    for c in range(3):
+        if order and np.abs(np.roots(np.concatenate([[1.0], -coefficients[c]]))).max() >= 1:
+            raise InputError(f"AR({order}) {method} fit of component {c} is not stationary; lower the order")
     return ARModel(
         coefficients=coefficients,
         noise_std=np.sqrt(noise_var),
-        autocovariance=gamma,
+        autocovariance=np.stack([implied_autocovariance(coefficients[c], noise_var[c]) for c in range(3)]),
         mean_ang=np.asarray(standardization["mean_ang"], dtype=np.float64),
         std_ang=np.asarray(standardization["std_ang"], dtype=np.float64),
         record_dt_ps=float(standardization["record_dt_ps"]),

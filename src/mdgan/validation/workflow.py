@@ -1,0 +1,34 @@
+"""What the validation rules need from the config, computed once when the workflow is parsed."""
+
+from __future__ import annotations
+
+from mdgan.validation.split import PARTS, parse_split, piece_params, runs_of
+
+RUNTIME_KEYS = ("device", "threads")
+
+
+def validation_plan(config: dict, results: str) -> dict:
+    """Per part: ``pieces`` (plain values for params), ``runs`` and ``tracks`` (their li_unwrapped.npz);
+    ``training_settings``: the training section with the validation's replacements (runtime keys
+    dropped); ``generation_settings``: the generation section with the validation's ions and steps (``checkpoints`` set
+    by the rule). Refuses a bad split or an unknown training key."""
+    v = config["validation"]
+    split = parse_split(v["split"], config["runs"])
+    plan = {
+        part: {
+            "pieces": piece_params(split[part]),
+            "runs": runs_of(split[part]),
+            "tracks": [f"{results}/md/{run}/li_unwrapped.npz" for run in runs_of(split[part])],
+        }
+        for part in PARTS
+    }
+    unknown = sorted(set(v["training"]) - set(config["training"]))
+    if unknown:
+        raise ValueError(f"config key validation.training: unknown training keys {unknown}")
+    training = {**config["training"], **v["training"]}
+    plan["training_settings"] = {k: val for k, val in training.items() if k not in RUNTIME_KEYS}
+    generation = {k: val for k, val in config["generation"].items() if k not in RUNTIME_KEYS}
+    generation["n_ions"] = v["generation"]["n_ions"]
+    generation["n_steps"] = v["generation"]["n_steps"] or config["generation"]["n_steps"]
+    plan["generation_settings"] = generation
+    return plan
