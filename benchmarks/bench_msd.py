@@ -127,12 +127,15 @@ def main() -> None:
             ("FFT workers / chunk", f"{args.workers} / {args.chunk_ions} ions"),
             ("MSD wall time", f"{ours_s:.1f} s (target <= 15 s)"),
             ("MSD CPU time", f"{ours_cpu_s:.1f} s over {args.workers} threads; load average before {load_before:.1f}"),
-            ("peak RssAnon", f"{rss.peak:.0f} MiB = {rss.peak / file_mb:.2f} x file (target <= 1.5; before {base_mb:.0f} MiB)"),
+            ("peak RssAnon",
+             f"{rss.peak:.0f} MiB = {rss.peak / file_mb:.2f} x file (target <= 1.5; before {base_mb:.0f} MiB)"),
             ("throughput", f"{n_ions * n_records / ours_s / 1e6:.1f} M ion-records/s"),
             (f"tidynamics, {args.subset_ions} ions", f"{tidy_s:.2f} s (all lags, float64)"),
             (f"ours, same {args.subset_ions} ions", f"{ours_subset_s:.2f} s"),
-            ("speed ratio per ion-record", f"{per_ion_record_tidy / per_ion_record_ours:.1f} x (tidynamics time / ours, full run)"),
-            ("largest relative difference", f"{rel:.1e} (ours vs tidynamics, {args.subset_ions} ions x {lags.size} lags)"),
+            ("speed ratio per ion-record",
+             f"{per_ion_record_tidy / per_ion_record_ours:.1f} x (tidynamics time / ours, full run)"),
+            ("largest relative difference",
+             f"{rel:.1e} (ours vs tidynamics, {args.subset_ions} ions x {lags.size} lags)"),
         ]
         width = max(len(k) for k, _ in rows)
         print(f"| {'quantity'.ljust(width)} | value |")

@@ -45,3 +45,7 @@ def run_workflow(workdir: Path, config: dict, *args: str, check: bool = True) ->
 @pytest.fixture
 def workflow_runner():
     return run_workflow
+
+
+# --- cluster and rerun tests (docs/cluster.md): one run of the tiny workflow shared by both ---
+from tiny_workflow import slurm_test_cluster, tiny_run  # noqa: E402,F401  (session fixtures)

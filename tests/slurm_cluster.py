@@ -24,6 +24,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,7 @@ class SlurmCluster:
     node: str
     cpus: int
     memory_mb: int
+    munge_dir: Path | None = None
     pids: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -124,6 +126,9 @@ class SlurmCluster:
             pid = self.pids.pop(name, None)
             if pid is not None:
                 _terminate(pid)
+        if self.munge_dir is not None:
+            shutil.rmtree(self.munge_dir, ignore_errors=True)
+            self.munge_dir = None
 
 
 def _terminate(pid: int, grace_s: float = 10.0) -> None:
@@ -226,7 +231,6 @@ def start_cluster(root: Path, timeout_s: float = 60.0) -> SlurmCluster:
     root = Path(root).resolve()
     for sub in ("etc", "state", "spool", "run", "log"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    root.chmod(0o755)  # munged (user munge) must reach its own directory below
     cluster = SlurmCluster(
         root=root,
         node=socket.gethostname().split(".")[0],
@@ -243,10 +247,15 @@ def start_cluster(root: Path, timeout_s: float = 60.0) -> SlurmCluster:
 
 
 def _start_munge(cluster: SlurmCluster) -> None:
+    """munged as user munge with its own key, socket and files in a directory of its own.
+
+    munged refuses a socket directory that not everyone can search, and every directory above it
+    must be searchable too, so that directory lives in /tmp, not below pytest's private tmp dirs.
+    """
     munge = pwd.getpwnam("munge")
-    munge_dir = cluster.root / "munge"
-    munge_dir.mkdir(exist_ok=True)
-    munge_dir.chmod(0o755)  # munged wants its socket's directory searchable by all
+    munge_dir = Path(tempfile.mkdtemp(prefix="mdgan-munge-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    cluster.munge_dir = munge_dir
+    munge_dir.chmod(0o755)
     os.chown(munge_dir, munge.pw_uid, munge.pw_gid)
     key = munge_dir / "munge.key"
     subprocess.run(
@@ -271,7 +280,7 @@ def _start_munge(cluster: SlurmCluster) -> None:
 
 def _start_slurm(cluster: SlurmCluster, timeout_s: float) -> None:
     root = cluster.root
-    munge_socket = root / "munge" / "munge.socket"
+    munge_socket = cluster.munge_dir / "munge.socket"
     cluster.conf.write_text(_slurm_conf(root, cluster.node, cluster.cpus, cluster.memory_mb, munge_socket))
     (root / "etc" / "gres.conf").write_text(
         f"AutoDetect=off\nNodeName={cluster.node} Name=gpu File={_gpu_device(root)}\n"

@@ -31,6 +31,8 @@ def test_moments_match_the_definition_with_all_origins():
         assert stats.msd_ang2[j] == pytest.approx(r2.mean())
         expected = 3 * np.mean(r2**2) / (5 * r2.mean() ** 2) - 1
         assert stats.alpha2()[j] == pytest.approx(expected)
+        drift = np.linalg.norm(np.mean(x[:, m:] - x[:, :-m], axis=(0, 1)))
+        assert stats.mean_displacement_ang[j] == pytest.approx(drift)
     r = np.sqrt(np.sum((x[:, 3:] - x[:, :-3]) ** 2, axis=-1)).ravel()
     np.testing.assert_allclose(np.sort(stats.samples_at(0.03)), np.sort(r), rtol=1e-6)
 

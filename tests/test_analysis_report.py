@@ -35,7 +35,8 @@ def write_bench(path, seconds, rss):
     path.write_text(BENCH_HEADER + f"{seconds}\t0:00:01\t{rss}\t1\t1\t1\t0\t0\t50\t1\n")
 
 
-STANDARDIZATION = {"mean_ang": [0.0] * 3, "std_ang": [0.1] * 3, "record_dt_ps": 0.04, "step_skip": 2, "window_records": 32, "n_windows": 123}
+STANDARDIZATION = {"mean_ang": [0.0] * 3, "std_ang": [0.1] * 3, "record_dt_ps": 0.04, "step_skip": 2,
+                   "window_records": 32, "n_windows": 123}
 META = {"n_ions": 64, "n_steps": 2000, "n_records": 1000, "record_dt_ps": 0.04, "seed": 7, "wall_time_s": 3.5,
         "device": "cuda:0 (NVIDIA T1000)"}
 
@@ -93,7 +94,8 @@ def test_analysis_rules_build_every_output_and_the_report_names_every_figure(tmp
         save_tracks(fake_tracks(k, source=str(path)), tmp_path / f"results/md/run{k}/li_unwrapped.npz")
         write_bench(tmp_path / f"results/benchmarks/parse_run/run{k}.tsv", 1.0, 50.0)
         write_bench(tmp_path / f"results/benchmarks/extract_species/run{k}.tsv", 0.5, 50.0)
-    write_bench(tmp_path / "results/benchmarks/make_windows.tsv", 0.5, 80.0)
+    for stage in ("make_windows", "train_mdgan", "generate_mdgan"):  # upstream stages' benchmark files
+        write_bench(tmp_path / f"results/benchmarks/{stage}.tsv", 0.5, 80.0)
     save_json(tmp_path / "results/dataset/standardization.json", STANDARDIZATION)
     generated = fake_tracks(5, n_frames=1000, n_ions=64).positions_ang.transpose(1, 0, 2).astype(np.float32)
     (tmp_path / "results/generated").mkdir(parents=True)
@@ -120,7 +122,8 @@ def test_analysis_rules_build_every_output_and_the_report_names_every_figure(tmp
                                            "sigma_S_per_cm"]
     assert list(diffusion.source) == ["MD", "MD-GAN"] and diffusion.fit_mode[0] == "config"
     for name in ("msd_md", "msd_generated"):
-        assert list(pd.read_csv(tmp_path / f"results/analysis/{name}.csv").columns) == ["lag_ps", "msd_ang2", "msd_err_ang2"]
+        columns = list(pd.read_csv(tmp_path / f"results/analysis/{name}.csv").columns)
+        assert columns == ["lag_ps", "msd_ang2", "msd_err_ang2"]
     report = tmp_path / "results/report.html"
     done = subprocess.run([*base[:-1], "--report", str(report), "--", *targets], env=env, capture_output=True,
                           text=True, timeout=300)

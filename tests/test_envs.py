@@ -43,21 +43,28 @@ class Rule:
     conda: Path | None
     script: Path | None
     actions: frozenset[str]
+    resources: str  # the text of its resources: directive
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _rule_blocks(text: str):
-    """(name, body lines) of each ``rule``/``checkpoint`` of a snakefmt-formatted file."""
+    """(name, body lines dedented to the rule's level) of each ``rule``/``checkpoint`` of a
+    snakefmt-formatted file, also those defined inside an ``if`` block."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        match = re.match(r"(?:rule|checkpoint)\s+(\w+)\s*:", line)
+        match = re.match(r"(\s*)(?:rule|checkpoint)\s+(\w+)\s*:", line)
         if not match:
             continue
+        level = len(match.group(1))
         body = []
         for following in lines[i + 1 :]:
-            if following.strip() and not following.startswith((" ", "\t")):
+            if following.strip() and _indent(following) <= level:
                 break
-            body.append(following)
-        yield match.group(1), body
+            body.append(following[level:])
+        yield match.group(2), body
 
 
 def _directives(body: list[str]) -> dict[str, str]:
@@ -96,6 +103,7 @@ def workflow_rules() -> tuple[Rule, ...]:
                     conda=_literal_path(smk, name, "conda", d["conda"]) if "conda" in d else None,
                     script=_literal_path(smk, name, "script", d["script"]) if "script" in d else None,
                     actions=frozenset(ACTION_DIRECTIVES & d.keys()),
+                    resources=d.get("resources", ""),
                 )
             )
     return tuple(rules)
@@ -231,8 +239,10 @@ def env_files() -> list[Path]:
 
 
 def test_rules_found():
+    """The parser sees the rules of every rule file, also those inside `if` blocks (validation)."""
     names = {rule.name for rule in workflow_rules()}
-    assert {"parse_run", "extract_species", "make_windows"} <= names
+    assert {"parse_run", "extract_species", "make_windows", "train_mdgan", "generate_mdgan",
+            "msd_generated", "validation_train_mdgan", "validation_compare"} <= names
 
 
 @pytest.mark.parametrize("rule", [r for r in workflow_rules() if r.actions], ids=lambda r: r.name)

@@ -1,6 +1,8 @@
 """The workflow trains and generates end to end on the tiny LGPS cut (tests/config/tiny.yaml)."""
 
+import copy
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -41,3 +43,18 @@ def test_workflow_trains_and_generates(tmp_path):
     meta = json.loads((results / "generated/meta.json").read_text())
     assert meta["n_records"] == positions.shape[1] and meta["n_ions"] == g["n_ions"]
     assert meta["checkpoints"] == [4, 6] and meta["record_dt_ps"] == pytest.approx(0.02)
+
+    # Reruns: threads are no trigger; a generation setting reruns generation only.
+    targets = ("results/generated/meta.json", "results/model/training_log.csv")
+    moved = copy.deepcopy(config)
+    moved["training"]["threads"] = moved["generation"]["threads"] = 2
+    assert planned_rules(tmp_path, moved, targets) == set()
+    longer = copy.deepcopy(config)
+    longer["generation"]["n_steps"] = 202
+    assert planned_rules(tmp_path, longer, targets) == {"generate_mdgan"}
+
+
+def planned_rules(workdir, config, targets):
+    """Rules a dry run in ``workdir`` with ``config`` would run."""
+    result = run_workflow(workdir, config, "--dry-run", *targets)
+    return set(re.findall(r"^(?:local)?rule (\w+):$", result.stdout + result.stderr, flags=re.M))

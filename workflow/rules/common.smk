@@ -63,8 +63,8 @@ def run_input_files(wildcards):
 
 
 def config_without_runtime(section):
-    """A config section minus the keys that choose where a job runs (device, threads): changing
-    them does not change the result, so it does not rerun the rule."""
+    """A config section minus the keys that choose where a job runs (device, threads), which rules
+    pass on their own (device as a param, threads as threads)."""
     return {k: v for k, v in config[section].items() if k not in ("device", "threads")}
 
 

@@ -1,3 +1,15 @@
+"""Generate long trajectories. Generic: every path comes from the rule, so other rules can reuse it.
+
+input: generator (.pt), tracks (li_unwrapped.npz files: start positions); output: positions (.npy),
+meta (.json); params: generation (config section without device and threads), device (torch device name).
+"""
+
+import os
+
+# Before torch loads OpenMP: threads that wait sleep instead of spinning, which on a busy machine
+# made 2 threads 3 to 6 times slower than 1 (docs/benchmarks.md, MD-GAN).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from mdgan.atomic_io import save_json
 from mdgan.extract import load_tracks
 from mdgan.model.device import choose_device
@@ -12,6 +24,8 @@ with script_logging(snakemake.log[0]) as log:
     device = choose_device(p.device)
     settings = settings_from_dict(GenerationSettings, p.generation)
     generators, stats = load_generators(snakemake.input.generator, settings.checkpoints, device)
+    if len(generators) < settings.checkpoints:
+        log.warning("%d checkpoints asked for, the generator file holds %d", settings.checkpoints, len(generators))
     tracks = [load_tracks(path) for path in snakemake.input.tracks]
     log.info("checkpoints %s on %s, %d threads", [it for it, _ in generators], device, snakemake.threads)
     meta = generate(generators, stats, tracks, settings, snakemake.output.positions, device)

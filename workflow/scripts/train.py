@@ -1,3 +1,16 @@
+"""Train MD-GAN. Generic: every path comes from the rule, so other rules can reuse this script.
+
+input: windows (windows.npz), stats (standardization.json); output: generator (.pt), log_csv (.csv);
+params: model, training (config sections without device and threads), device (torch device name),
+state_dir (resumable state, not an output).
+"""
+
+import os
+
+# Before torch loads OpenMP: threads that wait sleep instead of spinning, which on a busy machine
+# made 2 threads 3 to 6 times slower than 1 (docs/benchmarks.md, MD-GAN).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 
 from mdgan.atomic_io import atomic_write

@@ -41,6 +41,7 @@ def comparison_table(
     quantity D_cm2_s: from each fit (NaN where no diffusive regime was found).
     msd_ang2: pooled MSD; region says whether the lag lies inside the training window.
     alpha2: non-Gaussian parameter (no error, no ratio).
+    mean_displacement_ang: length of the mean displacement vector (a drift; ~0 for MD without one).
     wasserstein_ang: ``generated`` is the Wasserstein-1 distance between the generated and the MD
     |dr| distributions; ``md`` the distance between the first and second half of the MD ions
     (the MD's own sampling noise, a floor); ``ratio`` is generated / floor.
@@ -72,6 +73,12 @@ def comparison_table(
         rows.append(dict(quantity="alpha2", lag_ps=lag, region=region,
                          md=_at(md_displacements.lag_ps, md_alpha2, lag, "the MD alpha2"), md_err=np.nan,
                          generated=_at(generated_displacements.lag_ps, gen_alpha2, lag, "the generated alpha2"),
+                         generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
+        rows.append(dict(quantity="mean_displacement_ang", lag_ps=lag, region=region,
+                         md=_at(md_displacements.lag_ps, md_displacements.mean_displacement_ang, lag, "the MD drift"),
+                         md_err=np.nan,
+                         generated=_at(generated_displacements.lag_ps, generated_displacements.mean_displacement_ang,
+                                       lag, "the generated drift"),
                          generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
         md_samples = md_displacements.samples_at(lag)
         half = md_samples.size // 2

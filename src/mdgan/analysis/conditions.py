@@ -86,11 +86,13 @@ def conditions_table(
     meta = generation_meta
     n_records = meta.get("n_records")
     record_dt = meta.get("record_dt_ps")
+    duration = float(n_records) * float(record_dt) if n_records and record_dt else np.nan
     rows += [
         ("Generation", "generated trajectories", _fmt(meta.get("n_ions", "n/a"))),
         ("Generation", "steps (frames)", _fmt(meta.get("n_steps", "n/a"))),
         ("Generation", "records", _fmt(n_records if n_records is not None else "n/a")),
-        ("Generation", "duration (ps)", _fmt(float(n_records) * float(record_dt)) if n_records and record_dt else "n/a"),
+        ("Generation", "duration (ps)", _fmt(duration)),
+        ("Generation", "checkpoints (training iterations)", _fmt(meta.get("checkpoints", "n/a"))),
         ("Generation", "seed", _fmt(meta.get("seed", "n/a"))),
         ("Generation", "device", _fmt(meta.get("device", "n/a"))),
         ("Generation", "wall time (s)", _fmt(float(meta["wall_time_s"])) if "wall_time_s" in meta else "n/a"),

@@ -26,6 +26,7 @@ class DisplacementStats:
 
     count, sum_r2_ang2, sum_r4_ang4: (lags,) number of displacements and sums of |dr|^2, |dr|^4.
     samples_ang: one 1-D float32 array of |dr| (Angstrom) per sample lag.
+    sum_dr_ang: (lags, 3) sum of the displacement vectors (a drift shows here), or None.
     """
 
     lag_steps: np.ndarray
@@ -35,6 +36,7 @@ class DisplacementStats:
     sum_r4_ang4: np.ndarray
     sample_lag_steps: np.ndarray
     samples_ang: tuple[np.ndarray, ...]
+    sum_dr_ang: np.ndarray | None = None
 
     @property
     def lag_ps(self) -> np.ndarray:
@@ -47,6 +49,14 @@ class DisplacementStats:
     @property
     def msd_ang2(self) -> np.ndarray:
         return self.sum_r2_ang2 / self.count
+
+    @property
+    def mean_displacement_ang(self) -> np.ndarray:
+        """Length of the mean displacement vector at each lag, Angstrom (0 without drift; NaN
+        where the vector sums were not kept)."""
+        if self.sum_dr_ang is None:
+            return np.full(self.count.shape, np.nan)
+        return np.linalg.norm(self.sum_dr_ang / self.count[:, None], axis=1)
 
     def alpha2(self, dims: int = 3) -> np.ndarray:
         """Non-Gaussian parameter d <r^4> / ((d + 2) <r^2>^2) - 1 at each lag (0 for a Gaussian)."""
@@ -90,6 +100,7 @@ def displacement_stats(
     count = np.zeros(lags.size)
     sum_r2 = np.zeros(lags.size)
     sum_r4 = np.zeros(lags.size)
+    sum_dr = np.zeros((lags.size, 3))
     samples: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
     for start in range(0, n_ions, chunk_ions):
         chunk = np.asarray(positions_ang[start : start + chunk_ions], dtype=np.float64)
@@ -99,7 +110,9 @@ def displacement_stats(
             samples[int(m)].append(np.sqrt(r2).ravel().astype(np.float32))
         for j, m in enumerate(lags):
             o = origins[int(m)]
-            r2 = np.sum((chunk[:, o + m] - chunk[:, o]) ** 2, axis=-1)
+            dr = chunk[:, o + m] - chunk[:, o]
+            r2 = np.sum(dr**2, axis=-1)
+            sum_dr[j] += dr.sum(axis=(0, 1))
             count[j] += r2.size
             sum_r2[j] += r2.sum()
             sum_r4[j] += np.sum(r2**2)
@@ -109,6 +122,7 @@ def displacement_stats(
         count=count,
         sum_r2_ang2=sum_r2,
         sum_r4_ang4=sum_r4,
+        sum_dr_ang=sum_dr,
         sample_lag_steps=sample_lags,
         samples_ang=tuple(np.concatenate(samples[int(m)]) for m in sample_lags),
     )
@@ -118,9 +132,8 @@ def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
     """Pool several series (runs) that share their lags in ps: moments add, samples join."""
     first = stats[0]
     for s in stats[1:]:
-        if not (
-            np.allclose(s.lag_ps, first.lag_ps, rtol=1e-9) and np.allclose(s.sample_lag_ps, first.sample_lag_ps, rtol=1e-9)
-        ):
+        same_lags = np.allclose(s.lag_ps, first.lag_ps, rtol=1e-9)
+        if not (same_lags and np.allclose(s.sample_lag_ps, first.sample_lag_ps, rtol=1e-9)):
             raise InputError("series to pool must share their displacement lags in ps")
     return DisplacementStats(
         lag_steps=first.lag_steps,
@@ -128,6 +141,9 @@ def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
         count=np.sum([s.count for s in stats], axis=0),
         sum_r2_ang2=np.sum([s.sum_r2_ang2 for s in stats], axis=0),
         sum_r4_ang4=np.sum([s.sum_r4_ang4 for s in stats], axis=0),
+        sum_dr_ang=(
+            None if any(s.sum_dr_ang is None for s in stats) else np.sum([s.sum_dr_ang for s in stats], axis=0)
+        ),
         sample_lag_steps=first.sample_lag_steps,
         samples_ang=tuple(np.concatenate(group) for group in zip(*(s.samples_ang for s in stats))),
     )
@@ -147,6 +163,8 @@ def wasserstein_ang(samples_a: np.ndarray, samples_b: np.ndarray) -> float:
 
 def save_stats(stats: DisplacementStats, path: str | Path) -> None:
     arrays = {f"samples_{i}": s for i, s in enumerate(stats.samples_ang)}
+    if stats.sum_dr_ang is not None:
+        arrays["sum_dr_ang"] = stats.sum_dr_ang
     save_npz(
         path,
         lag_steps=stats.lag_steps,
@@ -168,6 +186,7 @@ def load_stats(path: str | Path) -> DisplacementStats:
             count=data["count"],
             sum_r2_ang2=data["sum_r2_ang2"],
             sum_r4_ang4=data["sum_r4_ang4"],
+            sum_dr_ang=data["sum_dr_ang"] if "sum_dr_ang" in data else None,
             sample_lag_steps=sample_lags,
             samples_ang=tuple(data[f"samples_{i}"] for i in range(sample_lags.size)),
         )

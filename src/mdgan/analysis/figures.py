@@ -189,10 +189,12 @@ def plot_training(log: pd.DataFrame, record_dt_ps: float) -> Figure:
     ax_loss.legend(fontsize="small")
     ratios = msd_ratio_columns(log)
     for column, lag in ratios.items():
-        ax_ratio.plot(log["iteration"], log[column], lw=1.0, marker=".", label=f"lag {lag} records ({lag * record_dt_ps:.3g} ps)")
+        label = f"lag {lag} records ({lag * record_dt_ps:.3g} ps)"
+        ax_ratio.plot(log["iteration"], log[column], lw=1.0, marker=".", label=label)
     ax_ratio.axhline(1.0, color="k", lw=0.8, ls="--")
     if not ratios:
-        ax_ratio.text(0.5, 0.5, "no MSD ratio in the training log", ha="center", va="center", transform=ax_ratio.transAxes)
+        ax_ratio.text(0.5, 0.5, "no MSD ratio in the training log", ha="center", va="center",
+                      transform=ax_ratio.transAxes)
     else:
         ax_ratio.legend(fontsize="small")
     ax_ratio.set_ylabel("MSD ratio, generated / training (–)")

@@ -109,5 +109,5 @@ def plan_lags(
         record_dt_ps=float(record_dt_ps),
         window_ps=float(window_ps),
         md_max_lag_ps=float(md_max_lag_ps),
-        compare_lags_ps=tuple(float(v) for v in compare),
+        compare_lags_ps=tuple(round(float(v), 12) for v in compare),
     )

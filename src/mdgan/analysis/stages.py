@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Mapping
 
 import numpy as np
@@ -125,19 +126,28 @@ def z_displacement_traces(runs: Mapping[str, IonTracks]) -> list[tuple[np.ndarra
 
 
 def generated_z_displacement(series: GeneratedSeries, n_ions: int) -> tuple[np.ndarray, np.ndarray]:
-    """Time (ps) and z(t) - z(0) (records, ions) of the first ``n_ions`` generated ions."""
-    if n_ions > series.n_ions:
-        raise InputError(f"the MD has {n_ions} ions but only {series.n_ions} were generated")
+    """Time (ps) and z(t) - z(0) (records, ions) of the first ``n_ions`` generated ions (all of
+    them where fewer were generated)."""
     z = np.asarray(series.positions_ang[:n_ions, :, 2], dtype=np.float64)
     return np.arange(series.n_records) * series.record_dt_ps, (z - z[:, :1]).T
 
 
 def first_paths(positions_ion_major, n_ions: int, dt_ps: float, duration_ps: float) -> np.ndarray:
-    """The first ``duration_ps`` of the first ``n_ions`` paths: (ions, steps + 1, 3) float64."""
+    """The first ``duration_ps`` of the first ``n_ions`` paths: (ions, steps + 1, 3) float64.
+
+    A series shorter than ``duration_ps`` gives all of it, with a warning.
+    """
     steps = int(round(duration_ps / dt_ps))
-    if steps < 1 or steps >= positions_ion_major.shape[1]:
+    if steps < 1:
         raise InputError(
-            f"ion path duration {duration_ps} ps is {steps} steps of {dt_ps} ps; the series has "
-            f"{positions_ion_major.shape[1]} (config analysis.figures.ion_paths_ps)"
+            f"ion path duration {duration_ps} ps is shorter than one step of {dt_ps} ps "
+            "(config analysis.figures.ion_paths_ps)"
         )
+    available = positions_ion_major.shape[1] - 1
+    if steps > available:
+        warnings.warn(
+            f"ion paths: {duration_ps} ps asked for (config analysis.figures.ion_paths_ps), the series "
+            f"lasts {available * dt_ps:.3g} ps; drawing all of it"
+        )
+        steps = available
     return np.asarray(positions_ion_major[:n_ions, : steps + 1], dtype=np.float64)

@@ -31,7 +31,7 @@ def msd_by_lag(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> torch.Ten
 
 def destandardise(windows: torch.Tensor, mean_ang: torch.Tensor, std_ang: torch.Tensor) -> torch.Tensor:
     """Standardised increments back to A per record (per-component mean and std, shape (3,))."""
-    return windows * std_ang + mean_ang
+    return torch.addcmul(mean_ang, windows, std_ang)
 
 
 def data_msd(

@@ -24,7 +24,8 @@ def critic_loss(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """L_D = E[D(fake)] - E[D(real)] + gp_weight * penalty; returns (L_D, weighted penalty)."""
     penalty = gp_weight * gradient_penalty(critic, real, fake, alpha)
-    return critic(fake).mean() - critic(real).mean() + penalty, penalty
+    scores = critic(torch.cat([fake, real]))  # one pass over both halves
+    return scores[: fake.shape[0]].mean() - scores[fake.shape[0] :].mean() + penalty, penalty
 
 
 def generator_loss(critic: nn.Module, fake: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ from tqdm import tqdm
 from mdgan.errors import InputError
 from mdgan.model.check import check_lags, data_msd, generated_msd
 from mdgan.model.losses import critic_loss, generator_loss
-from mdgan.model.networks import build_networks
+from mdgan.model.networks import Critic, Generator, build_networks
 from mdgan.model.noise import Noise
 from mdgan.model.settings import ModelSettings, TrainingSettings
 from mdgan.model.state import fingerprint, load_state, rng_state, save_state, set_rng_state
@@ -32,6 +32,23 @@ class TrainingResult:
     log: pd.DataFrame
 
 
+@dataclass
+class Progress:
+    """What a training carries from one iteration to the next besides the networks and optimisers.
+
+    latent: (batch, latent_dim) the persistent chain's state; loss_sums: (critic, generator, penalty)
+    summed over the ``n_summed`` iterations since the last log row.
+    """
+
+    iteration: int
+    latent: torch.Tensor
+    loss_sums: torch.Tensor
+    n_summed: int = 0
+    log_rows: list[list[float]] = field(default_factory=list)
+    checkpoints: list[tuple[int, dict]] = field(default_factory=list)
+    wall_time_s: float = 0.0
+
+
 def log_columns(lags: tuple[int, ...]) -> list[str]:
     return ["iteration", *LOSS_COLUMNS, "wall_time_s", *[f"msd_ratio_lag{n}" for n in lags]]
 
@@ -46,6 +63,44 @@ def make_optimizer(params, name: str, lr: float, betas: tuple[float, float]) -> 
 
 def cpu_copy(state_dict: dict) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in state_dict.items()}
+
+
+def train_iteration(
+    generator: Generator,
+    critic: Critic,
+    opt_g: torch.optim.Optimizer,
+    opt_c: torch.optim.Optimizer,
+    data: torch.Tensor,
+    p: Progress,
+    noise: Noise,
+    t: TrainingSettings,
+    n_segments: int,
+) -> None:
+    """``critic_steps`` critic steps on fresh fakes from the chain's state, then one generator step
+    through the unrolled chain; the chain moves on to its last latent (detached)."""
+    batch = p.latent.shape[0]
+    for _ in range(t.critic_steps):
+        real = data[torch.randint(data.shape[0], (batch,), device=data.device)]
+        with torch.no_grad():
+            _, fake = generator.rollout(p.latent, n_segments, noise)
+        alpha = torch.rand(batch, device=data.device)
+        loss_c, penalty = critic_loss(critic, real, fake, alpha, t.gp_weight)
+        opt_c.zero_grad(set_to_none=True)
+        loss_c.backward()
+        opt_c.step()
+        p.loss_sums[0] += loss_c.detach() / t.critic_steps
+        p.loss_sums[2] += penalty.detach() / t.critic_steps
+    critic.requires_grad_(False)
+    latent, fake = generator.rollout(p.latent, n_segments, noise)
+    loss_g = generator_loss(critic, fake)
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+    critic.requires_grad_(True)
+    p.latent = latent.detach()
+    p.loss_sums[1] += loss_g.detach()
+    p.n_summed += 1
+    p.iteration += 1
 
 
 def train(
@@ -78,7 +133,7 @@ def train(
     lags = check_lags(t.check_lags, window_records)
     target_msd = data_msd(data, mean, std, lags)
     noise = Noise(device)
-    K, B = model.segments, t.batch_size
+    modules = {"generator": generator, "critic": critic, "opt_generator": opt_g, "opt_critic": opt_c}
 
     state = load_state(state_dir, fp, log)
     if state is not None and state["iteration"] > t.iterations:
@@ -87,80 +142,42 @@ def train(
         state = None
     if state is None:
         with torch.no_grad():
-            z = generator.relax(B, noise)
-        start, rows, checkpoints, elapsed_before = 0, [], [], 0.0
-        sums, n_summed = torch.zeros(3, dtype=torch.float64), 0
+            latent = generator.relax(t.batch_size, noise)
+        p = Progress(iteration=0, latent=latent, loss_sums=torch.zeros(3, dtype=torch.float64, device=device))
     else:
-        generator.load_state_dict(state["generator"])
-        critic.load_state_dict(state["critic"])
-        opt_g.load_state_dict(state["opt_generator"])
-        opt_c.load_state_dict(state["opt_critic"])
+        for name, module in modules.items():
+            module.load_state_dict(state[name])
         set_rng_state(state["rng"], device)
-        z = state["latent"].to(device)
-        start, rows = state["iteration"], state["log_rows"]
-        checkpoints = [(it, sd) for it, sd in zip(state["checkpoint_iterations"], state["checkpoints"])]
-        elapsed_before = state["wall_time_s"]
-        sums, n_summed = state["loss_sums"], state["n_summed"]
+        p = Progress(**state["progress"])
+        p.latent, p.loss_sums = p.latent.to(device), p.loss_sums.to(device)
         if log:
-            log.info("resuming from iteration %d of %d", start, t.iterations)
+            log.info("resuming from iteration %d of %d", p.iteration, t.iterations)
 
-    t0 = time.perf_counter()
-    sums = sums.to(device)  # loss sums (critic, generator, penalty) since the last log row
-    bar = tqdm(total=t.iterations, initial=start, file=sys.stderr, mininterval=10, disable=not progress, desc="train")
-    for it in range(start + 1, t.iterations + 1):
-        for _ in range(t.critic_steps):
-            real = data[torch.randint(n_windows, (B,), device=device)]
-            with torch.no_grad():
-                _, fake = generator.rollout(z, K, noise)
-            alpha = torch.rand(B, device=device)
-            loss_c, penalty = critic_loss(critic, real, fake, alpha, t.gp_weight)
-            opt_c.zero_grad(set_to_none=True)
-            loss_c.backward()
-            opt_c.step()
-            sums[0] += loss_c.detach() / t.critic_steps
-            sums[2] += penalty.detach() / t.critic_steps
-        critic.requires_grad_(False)
-        z_next, fake = generator.rollout(z, K, noise)
-        loss_g = generator_loss(critic, fake)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        critic.requires_grad_(True)
-        z = z_next.detach()
-        sums[1] += loss_g.detach()
-        n_summed += 1
+    t0, elapsed_before = time.perf_counter(), p.wall_time_s
+    bar = tqdm(total=t.iterations, initial=p.iteration, file=sys.stderr, mininterval=10, disable=not progress,
+               desc="train")
+    while p.iteration < t.iterations:
+        train_iteration(generator, critic, opt_g, opt_c, data, p, noise, t, model.segments)
         bar.update(1)
-
+        it = p.iteration
+        p.wall_time_s = elapsed_before + time.perf_counter() - t0
         if it % t.log_every == 0 or it == t.iterations:
-            means = (sums / n_summed).tolist()
-            ratio = generated_msd(generator, mean, std, lags, t.check_batch, K, (t.seed, it)) / target_msd
-            rows.append([it, means[0], means[1], means[2], elapsed_before + time.perf_counter() - t0, *ratio.tolist()])
-            bar.set_postfix(critic=f"{means[0]:.3g}", msd_ratio=" ".join(f"{r:.2f}" for r in ratio), refresh=False)
+            means = (p.loss_sums / p.n_summed).tolist()
+            ratio = generated_msd(generator, mean, std, lags, t.check_batch, model.segments, (t.seed, it)) / target_msd
+            p.log_rows.append([it, *means, p.wall_time_s, *ratio.tolist()])
+            p.loss_sums.zero_()
+            p.n_summed = 0
+            text = " ".join(f"{r:.3f}" for r in ratio)
+            bar.set_postfix(critic=f"{means[0]:.3g}", msd_ratio=text, refresh=False)
             if log:
-                log.info("iteration %d: critic %.4g, generator %.4g, msd ratio %s", it, means[0], means[1],
-                         " ".join(f"{r:.3f}" for r in ratio))
-            sums.zero_()
-            n_summed = 0
+                log.info("iteration %d: critic %.4g, generator %.4g, msd ratio %s", it, means[0], means[1], text)
         if it % t.checkpoint_every == 0 or it == t.iterations:
-            checkpoints = (checkpoints + [(it, cpu_copy(generator.state_dict()))])[-t.keep_checkpoints :]
+            p.checkpoints = (p.checkpoints + [(it, cpu_copy(generator.state_dict()))])[-t.keep_checkpoints :]
+            progress_state = {**p.__dict__, "latent": p.latent.cpu(), "loss_sums": p.loss_sums.cpu()}
             save_state(
                 state_dir,
-                {
-                    "fingerprint": fp,
-                    "iteration": it,
-                    "generator": generator.state_dict(),
-                    "critic": critic.state_dict(),
-                    "opt_generator": opt_g.state_dict(),
-                    "opt_critic": opt_c.state_dict(),
-                    "rng": rng_state(device),
-                    "latent": z.cpu(),
-                    "log_rows": rows,
-                    "loss_sums": sums.cpu(),
-                    "n_summed": n_summed,
-                    "checkpoint_iterations": [c[0] for c in checkpoints],
-                    "checkpoints": [c[1] for c in checkpoints],
-                    "wall_time_s": elapsed_before + time.perf_counter() - t0,
-                },
+                {"fingerprint": fp, "iteration": it, "rng": rng_state(device), "progress": progress_state,
+                 **{name: module.state_dict() for name, module in modules.items()}},
             )
     bar.close()
-    return TrainingResult(checkpoints=checkpoints, log=pd.DataFrame(rows, columns=log_columns(lags)))
+    return TrainingResult(checkpoints=p.checkpoints, log=pd.DataFrame(p.log_rows, columns=log_columns(lags)))
