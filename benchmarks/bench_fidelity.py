@@ -12,6 +12,8 @@ Cases (each in its own working directory under --out, with a full config of abso
     python benchmarks/bench_fidelity.py --run            # run the workflows (tens of minutes on 2 cores), then print
     python benchmarks/bench_fidelity.py                  # print from the results already there
     python benchmarks/bench_fidelity.py --run --case lgps --cores 2
+    # a variant, e.g. statistic matching, in its own directory:
+    python benchmarks/bench_fidelity.py --run --case synthetic --overlay variant.yaml --out benchmarks/out/variant
 """
 
 from __future__ import annotations
@@ -45,22 +47,24 @@ def merged(base: dict, overlay: dict) -> dict:
     return out
 
 
-def case_config(case: str) -> dict:
+def case_config(case: str, overlay: Path | None = None) -> dict:
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     if CASES[case]:
         config = merged(config, yaml.safe_load((REPO / CASES[case]).read_text()))
+    if overlay:
+        config = merged(config, yaml.safe_load(overlay.read_text()))
     config["validation"]["enabled"] = True
     for run in config["runs"].values():
         run["path"] = str((REPO / run["path"]).resolve())
     return config
 
 
-def run_case(case: str, workdir: Path, cores: int) -> float:
+def run_case(case: str, workdir: Path, cores: int, overlay: Path | None = None) -> float:
     if case == "synthetic" and not (REPO / "resources/synthetic/data/ground_truth.json").is_file():
         subprocess.run([sys.executable, str(REPO / "resources/synthetic/make_synthetic.py")], check=True)
     workdir.mkdir(parents=True, exist_ok=True)
     configfile = workdir / "config.yaml"
-    configfile.write_text(yaml.safe_dump(case_config(case)))
+    configfile.write_text(yaml.safe_dump(case_config(case, overlay)))
     cmd = [sys.executable, "-m", "snakemake", "--resources", "gpu=1",  # nargs: options after it, target last
            "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--configfile", str(configfile),
            "--cores", str(cores), "--rerun-incomplete", "results/validation/comparison.csv"]
@@ -90,12 +94,13 @@ def main() -> None:
     parser.add_argument("--run", action="store_true", help="run the workflows first (else read their results)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/out/fidelity")
+    parser.add_argument("--overlay", type=Path, help="YAML merged over each case's config (a variant to measure)")
     args = parser.parse_args()
     rows = []
     for case in args.case or ["synthetic", "lgps"]:
         workdir = args.out / case
         if args.run:
-            print(f"[{case}] workflow finished in {run_case(case, workdir, args.cores):.0f} s", file=sys.stderr)
+            print(f"[{case}] workflow finished in {run_case(case, workdir, args.cores, args.overlay):.0f} s", file=sys.stderr)
         if not (workdir / "results/validation/comparison.csv").is_file():
             print(f"[{case}] no results under {workdir}: run with --run", file=sys.stderr)
             continue

@@ -60,6 +60,11 @@ def test_dataset_counts_standardisation_and_origin():
     np.testing.assert_allclose(ds.windows[-1], expected, rtol=1e-5)
     assert (run, ion, start) == (1, 2, 6)
     assert ds.record_dt_ps == pytest.approx(0.04)
+    # whole series: run a's 2 ions of 20 increments, then run b's 3 ions of 10, ion-major
+    np.testing.assert_array_equal(ds.series_lengths, [20, 20, 10, 10, 10])
+    assert ds.series.shape == (70, 3) and ds.series.dtype == np.float32
+    np.testing.assert_allclose(ds.series[60:70], (record_increments(runs["b"].positions_ang, 2)[:, 2] - ds.mean_ang)
+                               / ds.std_ang, rtol=1e-5)
 
 
 def test_statistics_come_from_the_given_training_runs_only():

@@ -19,11 +19,16 @@ class WindowDataset:
 
     windows: (windows, window_records, 3) float32, (increment - mean_ang) / std_ang.
     origin: (windows, 3) int: run index, ion index, first record of each window.
+    series: (records, 3) float32, every (run, ion) track's whole standardised increment series, one
+    after the other; series_lengths: (tracks,) int, their lengths (run-major, then ion). They let the
+    training compare statistics at lags longer than a window.
     mean_ang, std_ang: (3,) per-component mean and std of the increments, Angstrom per record.
     """
 
     windows: np.ndarray
     origin: np.ndarray
+    series: np.ndarray
+    series_lengths: np.ndarray
     mean_ang: np.ndarray
     std_ang: np.ndarray
     record_dt_ps: float
@@ -90,8 +95,9 @@ def build_dataset(
     std = pooled.std(axis=0)
     if np.any(std <= 0):
         raise InputError("the increments do not vary along some axis: nothing moves")
-    windows, origins = [], []
+    windows, origins, series = [], [], []
     for run_index, (run, inc) in enumerate(increments.items()):
+        series.append(((inc.transpose(1, 0, 2).reshape(-1, 3) - mean) / std).astype(np.float32))
         w = cut_windows(inc, window_records, stride_records)
         starts = window_starts(inc.shape[0], window_records, stride_records)
         ions = np.repeat(np.arange(inc.shape[1]), starts.size)
@@ -100,6 +106,8 @@ def build_dataset(
     return WindowDataset(
         windows=np.concatenate(windows),
         origin=np.concatenate(origins).astype(np.int64),
+        series=np.concatenate(series),
+        series_lengths=np.concatenate([np.full(inc.shape[1], inc.shape[0]) for inc in increments.values()]),
         mean_ang=mean,
         std_ang=std,
         record_dt_ps=step_skip * frame_dt_fs / 1000.0,
@@ -126,8 +134,14 @@ def standardization_dict(dataset: WindowDataset) -> dict:
 
 
 def save_dataset(dataset: WindowDataset, windows_path: str | Path, stats_path: str | Path) -> None:
-    """Write ``windows.npz`` (windows, origin) and ``standardization.json``."""
-    save_npz(windows_path, windows=dataset.windows, origin=dataset.origin)
+    """Write ``windows.npz`` (windows, origin, series, series_lengths) and ``standardization.json``."""
+    save_npz(
+        windows_path,
+        windows=dataset.windows,
+        origin=dataset.origin,
+        series=dataset.series,
+        series_lengths=dataset.series_lengths,
+    )
     save_json(stats_path, standardization_dict(dataset))
 
 

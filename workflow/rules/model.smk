@@ -12,6 +12,7 @@ rule train_mdgan:
             "model/losses.py",
             "model/state.py",
             "model/training.py",
+            "model/matching.py",
             "windows.py",
         ),
     output:

@@ -50,6 +50,7 @@ if VALIDATION_CONFIG["enabled"]:
                 "model/losses.py",
                 "model/state.py",
                 "model/training.py",
+                "model/matching.py",
                 "windows.py",
             ),
         output:

@@ -29,9 +29,10 @@ with script_logging(snakemake.log[0]) as log:
     training = settings_from_dict(TrainingSettings, p.training)
     with np.load(snakemake.input.windows) as data:
         windows = data["windows"]
+        series = (data["series"], data["series_lengths"]) if training.matching else None
     stats = load_standardization(snakemake.input.stats)
     log.info("%d windows of %d records on %s, %d threads", *windows.shape[:2], device, snakemake.threads)
-    result = train(windows, stats, model, training, p.state_dir, device, log=log)
+    result = train(windows, stats, model, training, p.state_dir, device, log=log, series=series)
     log.info("final physical check:\n%s", result.log.tail(1).to_string(index=False))
     with atomic_write(snakemake.output.log_csv) as tmp:
         result.log.to_csv(tmp, index=False)

@@ -42,7 +42,16 @@ class TrainingSettings:
     log_every: int = 50
     check_batch: int = 256
     check_lags: tuple[int, ...] = (1, 4, 16, 64, 128)
+    match_weight: float = 0.0
+    match_alpha2_weight: float = 0.0
+    match_windows: int = 2
+    match_lags: int = 16
     seed: int = 0
+
+    @property
+    def matching(self) -> bool:
+        """Whether the generator step adds the statistic-matching term (:mod:`mdgan.model.matching`)."""
+        return self.match_weight > 0 or self.match_alpha2_weight > 0
 
 
 @dataclass(frozen=True)

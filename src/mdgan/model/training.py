@@ -15,6 +15,7 @@ from tqdm import tqdm
 from mdgan.errors import InputError
 from mdgan.model.check import check_lags, data_msd, generated_msd
 from mdgan.model.losses import critic_loss, generator_loss
+from mdgan.model.matching import MatchTarget, match_lags, match_target, matching_loss
 from mdgan.model.networks import Critic, Generator, build_networks
 from mdgan.model.noise import CHECK_STREAM, Noise
 from mdgan.model.settings import ModelSettings, TrainingSettings
@@ -75,9 +76,16 @@ def train_iteration(
     noise: Noise,
     t: TrainingSettings,
     n_segments: int,
+    match: MatchTarget | None = None,
+    mean_ang: torch.Tensor | None = None,
+    std_ang: torch.Tensor | None = None,
 ) -> None:
     """``critic_steps`` critic steps on fresh fakes from the chain's state, then one generator step
-    through the unrolled chain; the chain moves on to its last latent (detached)."""
+    through the unrolled chain; the chain moves on to its last latent (detached).
+
+    With ``match``, the generator step rolls out ``match_windows`` windows, the critic judges each,
+    and the statistic-matching term of that stretch (in A, hence ``mean_ang`` and ``std_ang``) is added.
+    """
     batch = p.latent.shape[0]
     for _ in range(t.critic_steps):
         real = data[torch.randint(data.shape[0], (batch,), device=data.device)]
@@ -91,8 +99,14 @@ def train_iteration(
         p.loss_sums[0] += loss_c.detach() / t.critic_steps
         p.loss_sums[2] += penalty.detach() / t.critic_steps
     critic.requires_grad_(False)
-    latent, fake = generator.rollout(p.latent, n_segments, noise)
-    loss_g = generator_loss(critic, fake)
+    if match is None:
+        latent, fake = generator.rollout(p.latent, n_segments, noise)
+        loss_g = generator_loss(critic, fake)
+    else:
+        latent, stretch = generator.rollout(p.latent, n_segments * t.match_windows, noise)
+        loss_g = generator_loss(critic, stretch.reshape(-1, *data.shape[1:]))
+        stretch_ang = torch.addcmul(mean_ang, stretch, std_ang)
+        loss_g = loss_g + matching_loss(stretch_ang, match, t.match_weight, t.match_alpha2_weight)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
@@ -112,15 +126,33 @@ def train(
     device: torch.device,
     progress: bool = True,
     log=None,
+    series: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainingResult:
     """Train on standardised windows (windows, window_records, 3); resume from ``state_dir`` if it holds
     a state made with the same settings and data. The state is saved every ``checkpoint_every``
-    iterations and at the end."""
+    iterations and at the end.
+
+    series: (standardised increments (records, 3), track lengths) of the whole training runs, needed
+    for statistic matching (``training.match_weight`` or ``match_alpha2_weight`` > 0).
+    """
     t = training
     n_windows, window_records, features = windows.shape
     if n_windows == 0:
         raise InputError("no training window: the runs are shorter than one window")
-    fp = fingerprint(model, t, windows, standardization)
+    match = None
+    if t.matching:
+        if series is None:
+            raise InputError("statistic matching needs the training runs' whole series (windows.npz: series)")
+        lags = match_lags(window_records * t.match_windows, t.match_lags)
+        match = match_target(*series, standardization["mean_ang"], standardization["std_ang"], lags)
+        windows_for_fp = np.concatenate([windows.reshape(-1, features), series[0]])
+        if log:
+            log.info("statistic matching at lags %s records: MSD %s A^2, alpha2 %s", lags,
+                     np.array2string(match.msd_ang2.numpy(), precision=3),
+                     np.array2string(match.alpha2.numpy(), precision=2))
+    else:
+        windows_for_fp = windows
+    fp = fingerprint(model, t, windows_for_fp, standardization)
     torch.manual_seed(t.seed)
     generator, critic = build_networks(model, window_records, features)
     generator.to(device)
@@ -158,7 +190,7 @@ def train(
     bar = tqdm(total=t.iterations, initial=p.iteration, file=sys.stderr, mininterval=10, disable=not progress,
                desc="train")
     while p.iteration < t.iterations:
-        train_iteration(generator, critic, opt_g, opt_c, data, p, noise, t, model.segments)
+        train_iteration(generator, critic, opt_g, opt_c, data, p, noise, t, model.segments, match, mean, std)
         bar.update(1)
         it = p.iteration
         p.wall_time_s = elapsed_before + time.perf_counter() - t0
