@@ -141,3 +141,20 @@ def test_training_md_is_missing_beyond_its_pieces_and_exact_within(walk_comparis
     w = table[table["quantity"] == "wasserstein_ang"]
     assert np.array_equal(np.isfinite(w["training_md"].to_numpy()), grid.distribution * grid.step_skip < TRAINING_FRAMES)
 
+
+def test_training_md_in_the_targets_and_the_figure(walk_comparison):
+    table, plain, grid, _, _ = walk_comparison
+    msd = table[table["quantity"] == "msd_ang2"]
+    window_ps = grid.window_records * grid.record_dt_ps
+    targets = targets_table(table, window_ps, grid.record_dt_ps, "lgps", ("walk",))
+    assert targets["generator"].tolist() == ["walk", "training MD (perfect model)"]
+    assert "not a generator" in targets["note"].iloc[1]
+    inside = (msd["lag_ps"] >= 0.1) & np.isfinite(msd["training_md_ratio"])  # supported lags only, no NaN
+    assert targets["value"].iloc[1] == pytest.approx(np.max(np.abs(msd.loc[inside, "training_md_ratio"] - 1)))
+    assert targets_table(plain, window_ps, grid.record_dt_ps, "lgps", ("walk",))["generator"].tolist() == ["walk"]
+    ratio_ax = plot_fidelity(table, window_ps).axes[1]
+    line = [l for l in ratio_ax.get_lines() if l.get_label() == "training MD (perfect model)"]
+    assert len(line) == 1 and line[0].get_linewidth() < 1
+    np.testing.assert_allclose(line[0].get_ydata(), msd["training_md_ratio"])
+    plain_labels = [l.get_label() for l in plot_fidelity(plain, window_ps).axes[1].get_lines()]
+    assert "training MD (perfect model)" not in plain_labels
