@@ -140,6 +140,12 @@ def test_training_md_is_missing_beyond_its_pieces_and_exact_within(walk_comparis
     assert np.array_equal(np.isfinite(alpha["training_md"].to_numpy()), supported)
     w = table[table["quantity"] == "wasserstein_ang"]
     assert np.array_equal(np.isfinite(w["training_md"].to_numpy()), grid.distribution * grid.step_skip < TRAINING_FRAMES)
+    # the held-out MD's rule for its longest lag applies too: half of the longest piece's 30 record lags
+    h, first, second = heldout_stats(heldout, grid, FIT)
+    half = fidelity_table(h, (first, second), {}, grid, training=training_stats(training, grid, FIT, 0.5))
+    ratio = half.loc[half["quantity"] == "msd_ang2", "training_md_ratio"].to_numpy()
+    assert np.array_equal(np.isfinite(ratio), grid.msd <= 15)
+    np.testing.assert_allclose(ratio[grid.msd <= 15], np.asarray(expected)[grid.msd <= 15], rtol=1e-9)
 
 
 def test_training_md_in_the_targets_and_the_figure(walk_comparison):

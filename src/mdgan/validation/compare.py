@@ -8,12 +8,12 @@ noise for distributions is the Wasserstein distance between two halves of its io
 
 The training part's own MD, through the same statistics (``training_stats``), is what a perfect model
 of the training part would score: its ratio to the held-out MD is the run-to-run scatter that no
-generator trained on that part can be expected to beat. Lags longer than its pieces support are NaN.
+generator trained on that part can be expected to beat. Lags longer than it supports are NaN.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
@@ -95,10 +95,6 @@ def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max
     """Displacement statistics at the lags the series is long enough for; none at the others."""
     n_records = positions_ang.shape[1]
     fits, sample_fits = lag_steps < n_records, sample_lag_steps < n_records
-    if not fits.any():  # sample lags are among the lags: none fits either
-        zeros = np.zeros(lag_steps.size)
-        return DisplacementStats(lag_steps, dt_ps, zeros, zeros, zeros, sample_lag_steps,
-                                 tuple(np.empty(0, np.float32) for _ in sample_lag_steps))
     s = displacement_stats(positions_ang, lag_steps[fits], sample_lag_steps[sample_fits], dt_ps, max_origins)
     count, r2, r4 = (np.zeros(lag_steps.size) for _ in range(3))
     count[fits], r2[fits], r4[fits] = s.count, s.sum_r2_ang2, s.sum_r4_ang4
@@ -139,14 +135,19 @@ def heldout_stats(
 
 
 def training_stats(
-    pieces: Mapping[str, IonTracks], grid: LagGrid, fit_settings: Mapping, max_origins: int = 500
+    pieces: Mapping[str, IonTracks], grid: LagGrid, fit_settings: Mapping, max_lag_fraction: float = 1.0,
+    max_origins: int = 500,
 ) -> SourceStats:
     """Statistics of the training part's MD at the grid's lags, as for the held-out MD: a perfect
-    model of the training part. At lags no piece is long enough for, the MSD, alpha2 and the
-    displacement samples are missing (NaN in the table); D is fitted over the lags it supports."""
+    model of the training part. It supports lags up to ``max_lag_fraction`` of its longest piece
+    (the rule that sets the held-out MD's longest lag); beyond, the MSD, alpha2 and displacement
+    samples are missing (NaN in the table). D is fitted over the lags it supports."""
+    longest_records = (max(t.n_frames for t in pieces.values()) - 1) // grid.step_skip + 1
+    keep = grid.msd <= max_lag_steps(longest_records, max_lag_fraction)
     frame_lags = grid.msd * grid.step_skip
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
-    msd = md_msd(pieces, grid)
+    pooled = md_msd(pieces, grid)
+    msd = MSDSamples(grid.msd, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0))
     supported = msd.n_origins.sum(axis=0) > 0
     if supported.sum() >= 3:
         fit = _fit(MSDSamples(msd.lag_steps[supported], msd.dt_ps, msd.msd_ang2[:, supported],
@@ -154,10 +155,16 @@ def training_stats(
     else:
         nan = float("nan")
         fit = DiffusionFit(nan, nan, nan, nan, diffusive=False, mode="none", loglog_slope=nan)
-    displacements = combine_stats([
+    d = combine_stats([
         _padded_displacements(ion_major(t), frame_lags, grid.distribution * grid.step_skip, frame_dt_ps, max_origins)
         for t in pieces.values()
     ])
+    sample_keep = np.isin(grid.distribution, grid.msd[keep])
+    displacements = replace(
+        d, count=np.where(keep, d.count, 0.0), sum_r2_ang2=np.where(keep, d.sum_r2_ang2, 0.0),
+        sum_r4_ang4=np.where(keep, d.sum_r4_ang4, 0.0), sum_dr_ang=None,
+        samples_ang=tuple(x if ok else np.empty(0, np.float32) for x, ok in zip(d.samples_ang, sample_keep)),
+    )
     return SourceStats(msd, displacements, fit)
 
 
