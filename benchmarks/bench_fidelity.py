@@ -8,6 +8,8 @@ Cases (each in its own working directory under --out, with a full config of abso
              baseline's at every compared lag beyond the window.
   lgps       config/config.yaml with validation on: trained on run1, checkpoints on the first 30% of
              run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
+Each MSD target also gets a reference row "training MD (perfect model)": the training part's own MD
+against the held-out MD, the floor that no model of the training part can be expected to beat.
 
     python benchmarks/bench_fidelity.py --run            # run the workflows (tens of minutes on 2 cores), then print
     python benchmarks/bench_fidelity.py                  # print from the results already there

@@ -5,7 +5,7 @@ import pytest
 
 from mdgan.extract import IonTracks
 from mdgan.validation.baseline import fit_ar, write_positions
-from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid
+from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
 from mdgan.validation.figures import plot_fidelity
 from mdgan.validation.split import Piece, part_tracks
 from mdgan.validation.synthetic import CosineLattice, equilibrium_start, simulate
@@ -91,3 +91,76 @@ def test_targets_and_figure_read_the_table(comparison):
     np.testing.assert_allclose(heldout_line.get_ydata(), msd["heldout"])
     assert [l.get_label() for l in ratio_ax.get_lines()][-2:] == ["exact", "baseline"]
     assert "Wasserstein" in w_ax.get_ylabel() and "lag" in alpha_ax.get_xlabel()
+
+
+def walk(n_ions, n_frames, seed):
+    """Gaussian random-walk tracks, 40 fs frames."""
+    x = np.cumsum(np.random.default_rng(seed).normal(0.0, 0.3, (n_frames, n_ions, 3)), axis=0)
+    cells = np.repeat(10.0 * np.eye(3)[None], n_frames, axis=0)
+    return IonTracks(x, 0.04 * np.arange(n_frames), cells, 40.0, 600.0, "Li", f"walk {seed}")
+
+
+def direct_msd(pieces, frame_lag):
+    """Mean |dr|^2 over every ion and origin of the pieces long enough for ``frame_lag`` (NaN if none)."""
+    d2 = [np.sum((t.positions_ang[frame_lag:] - t.positions_ang[:-frame_lag]) ** 2, axis=-1).ravel()
+          for t in pieces.values() if t.n_frames > frame_lag]
+    return np.concatenate(d2).mean() if d2 else np.nan
+
+
+TRAINING_FRAMES = 61  # the longer training piece: lags of at most 60 frames
+
+
+@pytest.fixture(scope="module")
+def walk_comparison():
+    """Random walks: held-out pieces of 201 and 121 frames, training pieces of 41 and 61, one generator."""
+    heldout = {"h1": walk(8, 201, 1), "h2": walk(4, 121, 2)}
+    training = {"t1": walk(6, 41, 3), "t2": walk(4, TRAINING_FRAMES, 4)}
+    stats = {"step_skip": 2, "record_dt_ps": 0.08, "window_records": 8}
+    grid = lag_grid(heldout, stats, n_lags=12, n_distribution_lags=4, max_lag_fraction=0.8)
+    h, first, second = heldout_stats(heldout, grid, FIT)
+    generated = {"walk": generated_stats(walk(16, 401, 5).positions_ang[::2].transpose(1, 0, 2), grid, FIT, 0.5)}
+    plain = fidelity_table(h, (first, second), generated, grid)
+    table = fidelity_table(h, (first, second), generated, grid, training=training_stats(training, grid, FIT))
+    return table, plain, grid, heldout, training
+
+
+def test_training_md_is_missing_beyond_its_pieces_and_exact_within(walk_comparison):
+    table, plain, grid, heldout, training = walk_comparison
+    assert not [c for c in plain.columns if c.startswith("training_md")]
+    assert table.drop(columns=[c for c in table.columns if c.startswith("training_md")]).equals(plain)
+    msd = table[table["quantity"] == "msd_ang2"]
+    frame_lags = grid.msd * grid.step_skip
+    supported = frame_lags < TRAINING_FRAMES
+    assert supported.any() and not supported.all()
+    expected = [direct_msd(training, m) / direct_msd(heldout, m) for m in frame_lags]
+    np.testing.assert_allclose(msd["training_md_ratio"], expected, rtol=1e-9)  # NaN exactly where unsupported
+    assert np.all(np.isnan(msd.loc[~supported, ["training_md", "training_md_err", "training_md_ratio_err"]]))
+    assert np.all(np.isfinite(msd.loc[supported, ["training_md_err", "training_md_ratio_err"]]))
+    alpha = table[table["quantity"] == "alpha2"]
+    assert np.array_equal(np.isfinite(alpha["training_md"].to_numpy()), supported)
+    w = table[table["quantity"] == "wasserstein_ang"]
+    assert np.array_equal(np.isfinite(w["training_md"].to_numpy()), grid.distribution * grid.step_skip < TRAINING_FRAMES)
+    # the held-out MD's rule for its longest lag applies too: half of the longest piece's 30 record lags
+    h, first, second = heldout_stats(heldout, grid, FIT)
+    half = fidelity_table(h, (first, second), {}, grid, training=training_stats(training, grid, FIT, 0.5))
+    ratio = half.loc[half["quantity"] == "msd_ang2", "training_md_ratio"].to_numpy()
+    assert np.array_equal(np.isfinite(ratio), grid.msd <= 15)
+    np.testing.assert_allclose(ratio[grid.msd <= 15], np.asarray(expected)[grid.msd <= 15], rtol=1e-9)
+
+
+def test_training_md_in_the_targets_and_the_figure(walk_comparison):
+    table, plain, grid, _, _ = walk_comparison
+    msd = table[table["quantity"] == "msd_ang2"]
+    window_ps = grid.window_records * grid.record_dt_ps
+    targets = targets_table(table, window_ps, grid.record_dt_ps, "lgps", ("walk",))
+    assert targets["generator"].tolist() == ["walk", "training MD (perfect model)"]
+    assert "not a generator" in targets["note"].iloc[1]
+    inside = (msd["lag_ps"] >= 0.1) & np.isfinite(msd["training_md_ratio"])  # supported lags only, no NaN
+    assert targets["value"].iloc[1] == pytest.approx(np.max(np.abs(msd.loc[inside, "training_md_ratio"] - 1)))
+    assert targets_table(plain, window_ps, grid.record_dt_ps, "lgps", ("walk",))["generator"].tolist() == ["walk"]
+    ratio_ax = plot_fidelity(table, window_ps).axes[1]
+    line = [l for l in ratio_ax.get_lines() if l.get_label() == "training MD (perfect model)"]
+    assert len(line) == 1 and line[0].get_linewidth() < 1
+    np.testing.assert_allclose(line[0].get_ydata(), msd["training_md_ratio"])
+    plain_labels = [l.get_label() for l in plot_fidelity(plain, window_ps).axes[1].get_lines()]
+    assert "training MD (perfect model)" not in plain_labels

@@ -50,6 +50,9 @@ def test_protocol_runs_on_the_tiny_config(tmp_path):
     # held-out pieces: run2 frames 24-47 (24 frames) and run3 (48): lags to half of 48 records
     assert msd["lag_records"].min() == 1 and msd["lag_records"].max() == 23
     assert np.all(np.isfinite(msd[["heldout", "mdgan_ratio", "baseline_ratio"]]))
+    # run1 (48 frames) supports every compared lag: the training part's MD beside the generators
+    assert np.all(np.isfinite(msd["training_md_ratio"]))
+    assert json.loads((v / "summary.json").read_text())["training_pieces"] == ["run1"]
     assert (v / "fidelity.png").stat().st_size > 0 and (v / "summary.json").is_file()
 
 

@@ -181,9 +181,12 @@ if VALIDATION_CONFIG["enabled"]:
             "../scripts/validation_baseline_generate.py"
 
     rule validation_compare:
-        """MD-GAN and the baseline against the held-out MD: MSD ratio, D, Wasserstein per lag, alpha2."""
+        """MD-GAN and the baseline against the held-out MD: MSD ratio, D, Wasserstein per lag, alpha2;
+        the training part's own MD beside them (what a perfect model of it would score).
+        """
         input:
             tracks=VPLAN["heldout"]["tracks"],
+            training_tracks=VPLAN["training"]["tracks"],
             stats=f"{VALIDATION}/dataset/standardization.json",
             mdgan=f"{VALIDATION}/generated/positions.npy",
             mdgan_meta=f"{VALIDATION}/generated/meta.json",
@@ -220,6 +223,8 @@ if VALIDATION_CONFIG["enabled"]:
         params:
             pieces=VPLAN["heldout"]["pieces"],
             runs=VPLAN["heldout"]["runs"],
+            training_pieces=VPLAN["training"]["pieces"],
+            training_runs=VPLAN["training"]["runs"],
             comparison=VALIDATION_CONFIG["comparison"],
             diffusion=config["analysis"]["diffusion"],
             truth_D_cm2_s=VALIDATION_CONFIG["ground_truth_D_cm2_s"],

@@ -4,7 +4,7 @@ from mdgan.analysis.figures import save_figure
 from mdgan.analysis.series import open_generated
 from mdgan.atomic_io import atomic_write, save_json
 from mdgan.smk import script_logging
-from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid
+from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
 from mdgan.validation.figures import plot_fidelity
 from mdgan.validation.split import load_part, pieces_from_params
 from mdgan.windows import load_standardization
@@ -18,6 +18,9 @@ with script_logging(snakemake.log[0]) as log:
     grid = lag_grid(pieces, stats, c["n_lags"], c["distribution_lags"], c["max_lag_fraction"])
     log.info("held-out pieces %s; %d lags up to %.4g ps", list(pieces), grid.msd.size, grid.lag_ps.max())
     heldout, *halves = heldout_stats(pieces, grid, p.diffusion)
+    training_pieces = load_part(pieces_from_params(p.training_pieces), dict(zip(p.training_runs, inp.training_tracks)))
+    training = training_stats(training_pieces, grid, p.diffusion, c["max_lag_fraction"])
+    log.info("training pieces %s (a perfect model of them): %s", list(training_pieces), training.fit)
     generated = {}
     for name, positions, meta in (("mdgan", inp.mdgan, inp.mdgan_meta), ("baseline", inp.baseline, inp.baseline_meta)):
         series = open_generated(positions, meta)
@@ -25,7 +28,7 @@ with script_logging(snakemake.log[0]) as log:
             raise ValueError(f"{positions}: record_dt_ps {series.record_dt_ps} differs from the windows' {grid.record_dt_ps}")
         generated[name] = generated_stats(series.positions_ang, grid, p.diffusion, c["max_lag_fraction"])
         log.info("%s: %s", name, generated[name].fit)
-    table = fidelity_table(heldout, tuple(halves), generated, grid, p.truth_D_cm2_s)
+    table = fidelity_table(heldout, tuple(halves), generated, grid, p.truth_D_cm2_s, training)
     log.info("\n%s", table.to_string(index=False))
     with atomic_write(snakemake.output.table) as tmp:
         table.to_csv(tmp, index=False, float_format="%.8g")
@@ -36,7 +39,8 @@ with script_logging(snakemake.log[0]) as log:
         "record_dt_ps": grid.record_dt_ps,
         "heldout_pieces": list(pieces),
         "heldout_ions": sum(t.n_ions for t in pieces.values()),
+        "training_pieces": list(training_pieces),
         "longest_lag_ps": float(grid.lag_ps.max()),
         "truth_D_cm2_s": p.truth_D_cm2_s,
-        "fits": {name: s.fit.__dict__ for name, s in {"heldout": heldout, **generated}.items()},
+        "fits": {name: s.fit.__dict__ for name, s in {"heldout": heldout, **generated, "training_md": training}.items()},
     })

@@ -5,11 +5,15 @@ Lags are whole records (``step_skip`` frames of the MD), log-spaced from one rec
 lag the held-out MD supports (``max_lag_fraction`` of its longest piece); at each lag, the pieces
 long enough for it are pooled (a shorter piece's ions get zero weight there). The MD's own sampling
 noise for distributions is the Wasserstein distance between two halves of its ions (the floor).
+
+The training part's own MD, through the same statistics (``training_stats``), is what a perfect model
+of the training part would score: its ratio to the held-out MD is the run-to-run scatter that no
+generator trained on that part can be expected to beat. Lags longer than it supports are NaN.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
@@ -22,6 +26,9 @@ from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples, poo
 from mdgan.analysis.series import ion_major
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
+
+TRAINING_MD = "training_md"  # the comparison table's name for the training part's own MD
+TRAINING_MD_LABEL = "training MD (perfect model)"  # its label in the figure and the targets
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,40 @@ def heldout_stats(
     return heldout, displacements("first"), displacements("second")
 
 
+def training_stats(
+    pieces: Mapping[str, IonTracks], grid: LagGrid, fit_settings: Mapping, max_lag_fraction: float = 1.0,
+    max_origins: int = 500,
+) -> SourceStats:
+    """Statistics of the training part's MD at the grid's lags, as for the held-out MD: a perfect
+    model of the training part. It supports lags up to ``max_lag_fraction`` of its longest piece
+    (the rule that sets the held-out MD's longest lag); beyond, the MSD, alpha2 and displacement
+    samples are missing (NaN in the table). D is fitted over the lags it supports."""
+    longest_records = (max(t.n_frames for t in pieces.values()) - 1) // grid.step_skip + 1
+    keep = grid.msd <= max_lag_steps(longest_records, max_lag_fraction)
+    frame_lags = grid.msd * grid.step_skip
+    frame_dt_ps = grid.record_dt_ps / grid.step_skip
+    pooled = md_msd(pieces, grid)
+    msd = MSDSamples(grid.msd, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0))
+    supported = msd.n_origins.sum(axis=0) > 0
+    if supported.sum() >= 3:
+        fit = _fit(MSDSamples(msd.lag_steps[supported], msd.dt_ps, msd.msd_ang2[:, supported],
+                              msd.n_origins[:, supported]), fit_settings)
+    else:
+        nan = float("nan")
+        fit = DiffusionFit(nan, nan, nan, nan, diffusive=False, mode="none", loglog_slope=nan)
+    d = combine_stats([
+        _padded_displacements(ion_major(t), frame_lags, grid.distribution * grid.step_skip, frame_dt_ps, max_origins)
+        for t in pieces.values()
+    ])
+    sample_keep = np.isin(grid.distribution, grid.msd[keep])
+    displacements = replace(
+        d, count=np.where(keep, d.count, 0.0), sum_r2_ang2=np.where(keep, d.sum_r2_ang2, 0.0),
+        sum_r4_ang4=np.where(keep, d.sum_r4_ang4, 0.0), sum_dr_ang=None,
+        samples_ang=tuple(x if ok else np.empty(0, np.float32) for x, ok in zip(d.samples_ang, sample_keep)),
+    )
+    return SourceStats(msd, displacements, fit)
+
+
 def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max_lag_fraction: float,
                     max_origins: int = 200) -> SourceStats:
     """Statistics of a generated (ions, records, 3) series at the grid's lags; D is fitted on
@@ -154,12 +195,18 @@ def _ratio(a, a_err, b, b_err):
         return ratio, np.abs(ratio) * np.hypot(a_err / a, b_err / b)
 
 
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Wasserstein distance of two |dr| sample sets; NaN where one is empty (lag not supported)."""
+    return wasserstein_ang(a, b) if a.size and b.size else float("nan")
+
+
 def fidelity_table(
     heldout: SourceStats,
     halves: tuple[DisplacementStats, DisplacementStats],
     generated: Mapping[str, SourceStats],
     grid: LagGrid,
     truth_D_cm2_s: float | None = None,
+    training: SourceStats | None = None,
 ) -> pd.DataFrame:
     """Rows per quantity and lag; columns ``heldout``/``heldout_err`` and, per generator name,
     ``<name>``, ``<name>_err``, ``<name>_ratio``, ``<name>_ratio_err`` (generated / held-out).
@@ -168,6 +215,8 @@ def fidelity_table(
     D_truth_cm2_s (the known D in ``heldout``, ratios against it); wasserstein_ang at the
     distribution lags (``heldout`` is the floor between two halves of the MD ions, ``<name>`` the
     distance to the MD, ``<name>_ratio`` distance / floor); alpha2 at every lag (no errors).
+    ``training`` (the training part's MD, ``training_stats``), if given, adds the same four columns
+    named ``training_md`` (a perfect model of the training part), NaN at lags it does not support.
     """
     window = grid.window_records
     base = {
@@ -191,11 +240,15 @@ def fidelity_table(
         "region": np.where(grid.distribution <= window, "inside window", "beyond window"),
         "heldout": floor, "heldout_err": np.nan,
     })
-    for name, g in generated.items():
-        c = g.curve
+    sources = dict(generated)
+    if training is not None:
+        sources[TRAINING_MD] = training
+    for name, g in sources.items():
+        with np.errstate(divide="ignore", invalid="ignore"):  # unsupported lags (training part): NaN
+            c = g.curve
+            alpha[name], alpha[f"{name}_err"] = g.displacements.alpha2(), np.nan
         msd[name], msd[f"{name}_err"] = c.msd_ang2, c.msd_err_ang2
         msd[f"{name}_ratio"], msd[f"{name}_ratio_err"] = _ratio(h.msd_ang2, h.msd_err_ang2, c.msd_ang2, c.msd_err_ang2)
-        alpha[name], alpha[f"{name}_err"] = g.displacements.alpha2(), np.nan
         alpha[f"{name}_ratio"], alpha[f"{name}_ratio_err"] = np.nan, np.nan
         d_row[name], d_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
         d_row[f"{name}_ratio"], d_row[f"{name}_ratio_err"] = (
@@ -207,7 +260,7 @@ def fidelity_table(
             float(v) for v in _ratio(truth, 0.0, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
         )
         distance = np.array([
-            wasserstein_ang(g.displacements.samples_at(lag), heldout.displacements.samples_at(lag)) for lag in dist_ps
+            _distance(g.displacements.samples_at(lag), heldout.displacements.samples_at(lag)) for lag in dist_ps
         ])
         wass[name], wass[f"{name}_err"] = distance, np.nan
         wass[f"{name}_ratio"], wass[f"{name}_ratio_err"] = distance / floor, np.nan

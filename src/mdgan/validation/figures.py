@@ -10,15 +10,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from mdgan.validation.compare import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
+
 HELDOUT_COLOR = "#1f4e9c"
 COLORS = {"mdgan": "#d9541e", "baseline": "#3a9a4a"}
 LABELS = {"mdgan": "MD-GAN", "baseline": "baseline"}
 WINDOW_COLOR = "0.85"
+TRAINING_COLOR = "0.45"
 
 
 def generator_names(table: pd.DataFrame) -> list[str]:
-    """The generators in a comparison table (columns ``<name>_ratio``)."""
-    return [c[: -len("_ratio")] for c in table.columns if c.endswith("_ratio") and not c.endswith("_err")]
+    """The generators in a comparison table (columns ``<name>_ratio``; not the training part's MD)."""
+    names = [c[: -len("_ratio")] for c in table.columns if c.endswith("_ratio") and not c.endswith("_err")]
+    return [n for n in names if n != TRAINING_MD]
 
 
 def _window(ax, window_ps: float) -> None:
@@ -27,7 +31,8 @@ def _window(ax, window_ps: float) -> None:
 
 def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 0.15) -> Figure:
     """Four panels against the held-out MD: (a) MSD, (b) MSD ratio with the +-tolerance band,
-    (c) Wasserstein distance of |dr| per lag with the MD's own floor, (d) alpha2."""
+    (c) Wasserstein distance of |dr| per lag with the MD's own floor, (d) alpha2. Where the table
+    holds the training part's MD, (b) shows its ratio too: what a perfect model of it would score."""
     names = generator_names(table)
     msd = table[table["quantity"] == "msd_ang2"]
     wass = table[table["quantity"] == "wasserstein_ang"]
@@ -52,8 +57,11 @@ def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 
     b.axhline(1.0, color=HELDOUT_COLOR, lw=1)
     for n in names:
         b.plot(t, msd[f"{n}_ratio"], color=COLORS.get(n), lw=1.5, label=LABELS.get(n, n))
+    reference = [TRAINING_MD] if f"{TRAINING_MD}_ratio" in msd else []
+    if reference:
+        b.plot(t, msd[f"{TRAINING_MD}_ratio"], color=TRAINING_COLOR, lw=0.8, label=TRAINING_MD_LABEL)
     b.set(xscale="log", xlabel="lag t (ps)", ylabel="MSD / held-out MSD", title="(b) MSD ratio")
-    ratios = msd[[f"{n}_ratio" for n in names]].to_numpy()
+    ratios = msd[[f"{n}_ratio" for n in names + reference]].to_numpy()
     finite = ratios[np.isfinite(ratios)]
     low, high = (finite.min(), finite.max()) if finite.size else (1.0, 1.0)
     b.set_ylim(max(0.0, min(1 - 1.5 * msd_tolerance, low - 0.05)), min(3.0, max(1 + 1.5 * msd_tolerance, high + 0.05)))
