@@ -57,12 +57,15 @@ def training_rate(name: str, n_short: int, n_long: int) -> tuple[float, float]:
     fresh runs (removes set-up and warm-up)."""
     model, training, _ = sizes(name)
     windows = np.random.default_rng(0).normal(size=(12_300, 128, 3)).astype(np.float32)
+    track = 128 * training.match_windows  # consecutive windows as the whole series, for statistic matching
+    n_tracks = windows.shape[0] * 128 // track
+    series = (windows.reshape(-1, 3)[: n_tracks * track], np.full(n_tracks, track))
     wall, cpu = [], []
     for n in (n_short, n_long):
         t = TrainingSettings(**{**training.__dict__, "iterations": n, "checkpoint_every": 10**9, "log_every": 10**9})
         with tempfile.TemporaryDirectory() as state_dir:
             w0, c0 = time.perf_counter(), time.process_time()
-            train(windows, STATS, model, t, state_dir, torch.device("cpu"), progress=False)
+            train(windows, STATS, model, t, state_dir, torch.device("cpu"), progress=False, series=series)
             wall.append(time.perf_counter() - w0)
             cpu.append(time.process_time() - c0)
     return (n_long - n_short) / (wall[1] - wall[0]), (n_long - n_short) / (cpu[1] - cpu[0])

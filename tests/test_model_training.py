@@ -33,6 +33,17 @@ def tiny_data(seed=0):
     return windows, stats
 
 
+def tiny_series(windows):
+    """The windows as the training's whole series: consecutive pairs of windows form 16-record tracks,
+    long enough for the default statistic matching over 2 windows."""
+    return windows.reshape(-1, 3), np.full(windows.shape[0] // 2, 2 * windows.shape[1])
+
+
+def run(windows, stats, settings, state_dir):
+    """train() of the tiny model on the tiny data, on the CPU, statistic matching included."""
+    return train(windows, stats, TINY, settings, state_dir, CPU, progress=False, series=tiny_series(windows))
+
+
 def tiny_training(**changes):
     base = dict(iterations=60, batch_size=8, checkpoint_every=5, keep_checkpoints=3, log_every=10,
                 check_batch=16, check_lags=(1, 4, 16), seed=3)
@@ -69,7 +80,8 @@ stats = {"mean_ang": [0.0, 0.0, 0.0], "std_ang": [0.1, 0.1, 0.1], "step_skip": 1
          "window_records": 8}
 model = ModelSettings(**eval(sys.argv[2]))
 training = TrainingSettings(**eval(sys.argv[3]))
-train(windows, stats, model, training, sys.argv[4], torch.device("cpu"), progress=False)
+train(windows, stats, model, training, sys.argv[4], torch.device("cpu"), progress=False,
+      series=(windows.reshape(-1, 3), np.full(windows.shape[0] // 2, 2 * windows.shape[1])))
 """
 
 
@@ -99,17 +111,17 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path, one_thread):
     killed_at = torch.load(state_dir / STATE_FILE, weights_only=True)["iteration"]
     assert 12 <= killed_at < training.iterations
     shorter = tiny_training(iterations=killed_at + 23)  # the finishing run need not go to 3000
-    resumed = train(windows, stats, TINY, shorter, state_dir, CPU, progress=False)
-    whole = train(windows, stats, TINY, shorter, tmp_path / "whole", CPU, progress=False)
+    resumed = run(windows, stats, shorter, state_dir)
+    whole = run(windows, stats, shorter, tmp_path / "whole")
     assert_same_result(resumed, whole)
 
 
 def test_stopped_and_continued_equals_one_run(tmp_path, one_thread):
     """A finished run continued to more iterations (the state at its end) equals one longer run."""
     windows, stats = tiny_data()
-    train(windows, stats, TINY, tiny_training(iterations=23), tmp_path / "a", CPU, progress=False)
-    continued = train(windows, stats, TINY, tiny_training(iterations=34), tmp_path / "a", CPU, progress=False)
-    whole = train(windows, stats, TINY, tiny_training(iterations=34), tmp_path / "b", CPU, progress=False)
+    run(windows, stats, tiny_training(iterations=23), tmp_path / "a")
+    continued = run(windows, stats, tiny_training(iterations=34), tmp_path / "a")
+    whole = run(windows, stats, tiny_training(iterations=34), tmp_path / "b")
     assert_same_weights(continued, whole)
     assert list(continued.log.columns) == log_columns((1, 4, 8))
     assert continued.log["iteration"].tolist() == [10, 20, 23, 30, 34]  # the first run's end is logged too
@@ -122,13 +134,13 @@ def test_stopped_and_continued_equals_one_run(tmp_path, one_thread):
 )
 def test_state_of_other_settings_or_data_is_not_resumed(tmp_path, one_thread, change):
     windows, stats = tiny_data()
-    train(windows, stats, TINY, tiny_training(iterations=12), tmp_path / "a", CPU, progress=False)
+    run(windows, stats, tiny_training(iterations=12), tmp_path / "a")
     if change == "data":
         (windows, stats), settings = tiny_data(seed=1), tiny_training(iterations=20)
     else:
         settings = tiny_training(iterations=20, **change)
-    after = train(windows, stats, TINY, settings, tmp_path / "a", CPU, progress=False)
-    fresh = train(windows, stats, TINY, settings, tmp_path / "b", CPU, progress=False)
+    after = run(windows, stats, settings, tmp_path / "a")
+    fresh = run(windows, stats, settings, tmp_path / "b")
     assert_same_result(after, fresh)
 
 
@@ -175,7 +187,8 @@ def test_learns_ar1_correlation_and_window_variance(tmp_path, one_thread):
                           critic_width=128, critic_pointwise_width=16, relaxation_steps=5)
     training = TrainingSettings(iterations=300, batch_size=64, lr_generator=1e-3, lr_critic=1e-3,
                                 checkpoint_every=10_000, log_every=10_000, check_batch=64, seed=0)
-    result = train(dataset.windows, stats, model, training, tmp_path, CPU, progress=False)
+    result = train(dataset.windows, stats, model, training, tmp_path, CPU, progress=False,
+                   series=(dataset.series, dataset.series_lengths))
 
     def statistics_close(generator):
         acf, var = increment_statistics(generated_windows(generator, 2048, model.segments, stats))

@@ -42,8 +42,8 @@ class TrainingSettings:
     log_every: int = 50
     check_batch: int = 256
     check_lags: tuple[int, ...] = (1, 4, 16, 64, 128)
-    match_weight: float = 0.0
-    match_alpha2_weight: float = 0.0
+    match_weight: float = 30.0
+    match_alpha2_weight: float = 10.0
     match_windows: int = 2
     match_lags: int = 16
     seed: int = 0
