@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from mdgan.model.matching import displacement_moments
 from mdgan.model.networks import Generator
 from mdgan.model.noise import Noise, seeded_generator
 
@@ -19,14 +20,10 @@ def msd_by_lag(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> torch.Ten
 
     Returns per-lag sums over origins and ions and the counts, (2, lags) float64, so batches add up.
     """
-    inc = increments_ang.double()
-    pos = torch.nn.functional.pad(inc.cumsum(dim=1), (0, 0, 1, 0))
-    out = torch.zeros(2, len(lags), dtype=torch.float64, device=inc.device)
-    for i, n in enumerate(lags):
-        d = pos[:, n:] - pos[:, :-n]
-        out[0, i] = (d**2).sum()
-        out[1, i] = d.shape[0] * d.shape[1]
-    return out
+    r2, _ = displacement_moments(increments_ang.double(), lags)
+    rows, records = increments_ang.shape[:2]
+    counts = torch.tensor([rows * (records - n + 1) for n in lags], dtype=torch.float64, device=r2.device)
+    return torch.stack([r2 * counts, counts])
 
 
 def destandardise(windows: torch.Tensor, mean_ang: torch.Tensor, std_ang: torch.Tensor) -> torch.Tensor:

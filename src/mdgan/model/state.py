@@ -19,14 +19,16 @@ from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict
 STATE_FILE = "state.pt"
 
 
-def fingerprint(model: ModelSettings, training: TrainingSettings, windows: np.ndarray, standardization: dict) -> str:
-    """sha256 over the settings that shape the training and the training data's values."""
+def fingerprint(model: ModelSettings, training: TrainingSettings, standardization: dict, *data: np.ndarray) -> str:
+    """sha256 over the settings that shape the training and the training data's values (``data``:
+    the windows, and the whole series with its track lengths when the training matches statistics)."""
     settings = {"model": settings_dict(model), "training": settings_dict(training)}
     del settings["training"]["iterations"]
     stats = {k: np.asarray(v).tolist() if isinstance(v, np.ndarray) else v for k, v in standardization.items()}
     h = hashlib.sha256(json.dumps([settings, stats], sort_keys=True).encode())
-    h.update(str((windows.shape, str(windows.dtype))).encode())
-    h.update(np.ascontiguousarray(windows).data)
+    for array in data:
+        h.update(str((array.shape, str(array.dtype))).encode())
+        h.update(np.ascontiguousarray(array).data)
     return h.hexdigest()
 
 

@@ -13,7 +13,7 @@ import torch
 from tqdm import tqdm
 
 from mdgan.errors import InputError
-from mdgan.model.check import check_lags, data_msd, generated_msd
+from mdgan.model.check import check_lags, data_msd, destandardise, generated_msd
 from mdgan.model.losses import critic_loss, generator_loss
 from mdgan.model.matching import MatchTarget, match_lags, match_target, matching_loss
 from mdgan.model.networks import Critic, Generator, build_networks
@@ -105,7 +105,7 @@ def train_iteration(
     else:
         latent, stretch = generator.rollout(p.latent, n_segments * t.match_windows, noise)
         loss_g = generator_loss(critic, stretch.reshape(-1, *data.shape[1:]))
-        stretch_ang = torch.addcmul(mean_ang, stretch, std_ang)
+        stretch_ang = destandardise(stretch, mean_ang, std_ang)
         loss_g = loss_g + matching_loss(stretch_ang, match, t.match_weight, t.match_alpha2_weight)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
@@ -145,14 +145,11 @@ def train(
             raise InputError("statistic matching needs the training runs' whole series (windows.npz: series)")
         lags = match_lags(window_records * t.match_windows, t.match_lags)
         match = match_target(*series, standardization["mean_ang"], standardization["std_ang"], lags)
-        windows_for_fp = np.concatenate([windows.reshape(-1, features), series[0]])
         if log:
             log.info("statistic matching at lags %s records: MSD %s A^2, alpha2 %s", lags,
                      np.array2string(match.msd_ang2.numpy(), precision=3),
                      np.array2string(match.alpha2.numpy(), precision=2))
-    else:
-        windows_for_fp = windows
-    fp = fingerprint(model, t, windows_for_fp, standardization)
+    fp = fingerprint(model, t, standardization, windows, *(series if match else ()))
     torch.manual_seed(t.seed)
     generator, critic = build_networks(model, window_records, features)
     generator.to(device)
