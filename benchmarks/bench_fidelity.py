@@ -6,7 +6,7 @@ Cases (each in its own working directory under --out, with a full config of abso
              generated first if missing); targets: D within 10% of the exact D, MSD within 15% at
              every lag from one record to 100 x the training window, Wasserstein distance below the
              baseline's at every compared lag beyond the window.
-  lgps       config/config.yaml with validation on: trained on run1, checkpoints on the first 30% of
+  lgps       config/lgps.yaml with validation on: trained on run1, checkpoints on the first 30% of
              run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
 Each MSD target also gets a reference row "training MD (perfect model)": the training part's own MD
 against the held-out MD, the floor that no model of the training part can be expected to beat.
@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from mdgan.validation.targets import targets_table  # noqa: E402
 
-CASES = {"synthetic": "config/synthetic.yaml", "lgps": None}
+CASES = {"synthetic": "config/synthetic.yaml", "lgps": "config/lgps.yaml"}
 
 
 def merged(base: dict, overlay: dict) -> dict:
@@ -51,8 +51,7 @@ def merged(base: dict, overlay: dict) -> dict:
 
 def case_config(case: str, overlay: Path | None = None) -> dict:
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    if CASES[case]:
-        config = merged(config, yaml.safe_load((REPO / CASES[case]).read_text()))
+    config = merged(config, yaml.safe_load((REPO / CASES[case]).read_text()))
     if overlay:
         config = merged(config, yaml.safe_load(overlay.read_text()))
     config["validation"]["enabled"] = True

@@ -48,10 +48,14 @@ def test_conditions_table_lists_runs_training_generation_and_stage_times(tmp_pat
     write_bench(tmp_path / "train.tsv", 3600, 2048.0)
     stages = {"parse MD runs": [tmp_path / "parse/a.tsv", tmp_path / "parse/b.tsv"],
               "train MD-GAN": [tmp_path / "train.tsv"]}
-    table = conditions_table(runs, {"a": None, "b": "traj"}, STANDARDIZATION, META, stages, charge_e=1)
+    methods = {"a": "CHGNet 0.3.0 universal potential (stand-in for SIESTA DFT)", "b": None}
+    table = conditions_table(runs, {"a": None, "b": "traj"}, methods, STANDARDIZATION, META, stages, charge_e=1)
     value = dict(zip(zip(table.section, table.quantity), table.value))
-    assert value[("MD run a", "solver")] == "SIESTA"
-    assert value[("MD run b", "solver")] == "ASE format 'traj'"
+    # the force method as the config wrote it, never inferred from the file format
+    assert value[("MD run a", "forces (method)")] == "CHGNet 0.3.0 universal potential (stand-in for SIESTA DFT)"
+    assert value[("MD run b", "forces (method)")] == "not stated (config key runs.b.method)"
+    assert value[("MD run a", "file format")] == "SIESTA (fdf + trajectory files)"
+    assert value[("MD run b", "file format")] == "ASE format 'traj'"
     assert value[("MD run a", "steps (frames)")] == "300"
     assert value[("MD run a", "time step between frames (fs)")] == "20"
     assert value[("MD run a", "temperature (K)")] == "600"

@@ -13,8 +13,8 @@ from mdgan.model.generation import (
     generate,
     generate_positions,
     start_positions,
-    stationary_mean,
 )
+from mdgan.model.drift import ensemble_drift, remove_mean_increment
 from mdgan.model.networks import build_networks
 from mdgan.model.settings import GenerationSettings, ModelSettings
 
@@ -47,7 +47,7 @@ def test_chunked_equals_one_shot(tmp_path, n_checkpoints):
     starts = np.random.default_rng(3).normal(size=(10, 3))
     one = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=10, chunk_records=10_000, rng_block_ions=2, seed=5)
     chunked = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=4, chunk_records=5, rng_block_ions=2, seed=5)
-    n = generate_positions(gens, STATS, starts, one, tmp_path / "one.npy", CPU, progress=False)
+    n, _ = generate_positions(gens, STATS, starts, one, tmp_path / "one.npy", CPU, progress=False)
     generate_positions(gens, STATS, starts, chunked, tmp_path / "chunked.npy", CPU, progress=False)
     a, b = np.load(tmp_path / "one.npy"), np.load(tmp_path / "chunked.npy")
     assert n == 23 and a.shape == (10, 23, 3) and a.dtype == np.float32
@@ -113,17 +113,66 @@ def test_generate_returns_the_contract_meta(tmp_path):
     assert np.load(tmp_path / "p.npy").shape == (6, 15, 3)
 
 
-@pytest.mark.parametrize("match_mean", [True, False])
-def test_match_mean_removes_a_biased_generators_drift(tmp_path, match_mean):
-    """A decoder whose output is shifted by +0.5 (standardised) drifts by 0.5 std per record unless
-    its stationary mean is matched to the data's."""
+def biased_generator():
+    """A decoder whose output is shifted by +0.5 (standardised): a drift of ~0.5 std per record."""
     generator = generators(1)[0]
     with torch.no_grad():
         generator.decoder.net[-1].bias += 0.5
-    s = GenerationSettings(n_ions=512, n_steps=2 * 33, chunk_ions=512, rng_block_ions=256, match_mean=match_mean)
-    generate_positions([generator], STATS, np.zeros((512, 3)), s, tmp_path / "p.npy", CPU, progress=False)
-    mean_step = np.diff(np.load(tmp_path / "p.npy"), axis=1).mean(axis=(0, 1))
-    bias = stationary_mean(generator, 0, CPU).numpy()
-    assert np.abs(bias).max() > 0.3  # the shift shows in the generator's own mean
-    expected = np.array(STATS["mean_ang"]) + (0 if match_mean else bias) * np.array(STATS["std_ang"])
-    np.testing.assert_allclose(mean_step, expected, atol=0.03 * max(STATS["std_ang"]))
+    return generator
+
+
+def test_zero_mean_removes_a_biased_generators_drift(tmp_path):
+    """Without zero_mean the biased decoder drifts; with it, the same increments lose exactly the
+    checkpoint's own mean increment and the data's mean is not re-added."""
+    generator = biased_generator()
+    runs = {}
+    for zero_mean in (False, True):
+        s = GenerationSettings(n_ions=512, n_steps=2 * 33, chunk_ions=512, rng_block_ions=256, zero_mean=zero_mean)
+        _, removed = generate_positions([generator], STATS, np.zeros((512, 3)), s, tmp_path / f"{zero_mean}.npy", CPU,
+                                        progress=False)
+        runs[zero_mean] = (np.load(tmp_path / f"{zero_mean}.npy").astype(np.float64), np.array(removed[0]))
+    raw, nothing_removed = runs[False]
+    centred, removed = runs[True]
+    np.testing.assert_array_equal(nothing_removed, 0.0)
+    raw_step = np.diff(raw, axis=1).mean(axis=(0, 1))
+    assert np.abs(raw_step - STATS["mean_ang"]).max() > 0.3 * min(STATS["std_ang"])  # the bias shows
+    np.testing.assert_allclose(removed, raw_step - STATS["mean_ang"], atol=1e-6)
+    records = np.arange(raw.shape[1])[None, :, None]
+    np.testing.assert_allclose(centred, raw - records * np.asarray(STATS["mean_ang"]) - records * removed, atol=1e-4)
+    for row in ensemble_drift(centred)[:2]:  # 25% and 50%: no drift left beyond sampling noise
+        assert np.abs(row["z_score"]).max() < 3
+
+
+def test_two_checkpoints_each_lose_their_own_mean_increment(tmp_path):
+    gens = [biased_generator(), generators(1)[0]]
+    s = GenerationSettings(n_ions=512, n_steps=2 * 17, chunk_ions=256, rng_block_ions=128)
+    _, removed = generate_positions(gens, STATS, np.zeros((512, 3)), s, tmp_path / "p.npy", CPU, progress=False)
+    positions = np.load(tmp_path / "p.npy")
+    assert len(removed) == 2 and np.abs(np.array(removed[0]) - removed[1]).max() > 0.02
+    for share in (positions[:256], positions[256:]):
+        np.testing.assert_allclose(share[:, -1].mean(axis=0), 0.0, atol=1e-4)
+
+
+def test_remove_mean_increment_is_chunk_independent_and_exact():
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.normal(0.3, 1.0, (40, 50, 3)), axis=1)
+    a, b = walk.copy(), walk.copy()
+    removed_a = remove_mean_increment(a, [(0, 25), (25, 40)], chunk_ions=40, chunk_records=100)
+    removed_b = remove_mean_increment(b, [(0, 25), (25, 40)], chunk_ions=7, chunk_records=9)
+    np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(removed_a, removed_b)
+    np.testing.assert_allclose((a[:25, -1] - a[:25, 0]).mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(removed_a[0], (walk[:25, -1] - walk[:25, 0]).mean(axis=0) / 49)
+
+
+def test_ensemble_drift_sees_a_shared_velocity_and_not_noise():
+    rng = np.random.default_rng(1)
+    steps = rng.normal(0.0, 0.1, (4096, 200, 3))
+    free = np.cumsum(steps, axis=1)
+    drifting = np.cumsum(steps + [0.0, 0.0, 0.01], axis=1)  # 0.1 std per record along z
+    assert all(np.abs(r["z_score"]).max() < 4 for r in ensemble_drift(free))
+    rows = ensemble_drift(drifting)
+    assert [r["fraction"] for r in rows] == [0.25, 0.5, 1.0] and rows[-1]["record"] == 199
+    assert rows[-1]["z_score"][2] > 20 and abs(rows[-1]["mean_ang"][2] - 1.99) < 0.05
+    se = rows[-1]["se_ang"][0]
+    assert se == pytest.approx(0.1 * np.sqrt(199 / 4096), rel=0.05)

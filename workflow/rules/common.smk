@@ -46,12 +46,12 @@ def package_files(*modules):
 
 
 def run_settings(run):
-    """The reader's arguments for one run, as plain values (a params: entry)."""
-    settings = dict(config["runs"][run])
-    settings.setdefault("format", None)
-    settings.setdefault("timestep_fs", None)
-    settings.setdefault("temperature_k", None)
-    return settings
+    """The reader's arguments for one run, as plain values (a params: entry); ``method`` is a
+    description for the conditions table, not read by the reader."""
+    settings = config["runs"][run]
+    return {
+        key: settings.get(key) for key in ("path", "format", "timestep_fs", "temperature_k")
+    }
 
 
 def run_input_files(wildcards):

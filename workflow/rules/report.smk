@@ -51,6 +51,7 @@ rule conditions_table:
     params:
         runs=list(config["runs"]),
         run_formats={name: run.get("format") for name, run in config["runs"].items()},
+        run_methods={name: run.get("method") for name, run in config["runs"].items()},
         charge=config["charge"],
         stages=lambda wc: stage_benchmarks(wc),
     script:

@@ -12,7 +12,7 @@ p = snakemake.params
 with script_logging(snakemake.log[0]):
     runs = {run: load_tracks(path) for run, path in zip(p.runs, snakemake.input.tracks)}
     benchmarks = {stage: [f for f in snakemake.input.benchmarks if f in files] for stage, files in p.stages.items()}
-    table = conditions_table(runs, p.run_formats, load_standardization(snakemake.input.stats),
+    table = conditions_table(runs, p.run_formats, p.run_methods, load_standardization(snakemake.input.stats),
                              json.loads(Path(snakemake.input.meta).read_text()), benchmarks, p.charge)
     write_csv(table, snakemake.output.csv)
     with atomic_write(snakemake.output.html) as tmp:

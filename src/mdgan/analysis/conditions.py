@@ -16,9 +16,17 @@ from mdgan.errors import InputError
 from mdgan.extract import IonTracks
 
 
-def solver_name(run_format: str | None) -> str:
-    """The program behind a run: SIESTA for fdf input (no format given), else the ASE format."""
-    return "SIESTA" if run_format is None else f"ASE format {run_format!r}"
+def file_format_name(run_format: str | None) -> str:
+    """The layout of a run's files: SIESTA's (fdf input, no format given), else the ASE format.
+
+    Says nothing of the program that made the forces: files in SIESTA's layout may hold any MD.
+    """
+    return "SIESTA (fdf + trajectory files)" if run_format is None else f"ASE format {run_format!r}"
+
+
+def force_method(method: str | None, run: str) -> str:
+    """Where a run's forces came from, as the config states it (``runs.<run>.method``)."""
+    return method if method else f"not stated (config key runs.{run}.method)"
 
 
 def machine_description() -> str:
@@ -53,18 +61,23 @@ def _fmt(value, digits: int = 4) -> str:
 def conditions_table(
     runs: Mapping[str, IonTracks],
     run_formats: Mapping[str, str | None],
+    run_methods: Mapping[str, str | None],
     standardization: Mapping,
     generation_meta: Mapping,
     stage_benchmarks: Mapping[str, Sequence[str | Path]],
     charge_e: float,
 ) -> pd.DataFrame:
-    """Rows (section, quantity, value) describing how every number of the report was made."""
+    """Rows (section, quantity, value) describing how every number of the report was made.
+
+    run_formats and run_methods: per run, the config's ``format`` and ``method`` (None where unset).
+    """
     rows: list[tuple[str, str, str]] = []
     for name, tracks in runs.items():
         section = f"MD run {name}"
         duration_ps = tracks.n_frames * tracks.frame_dt_fs / 1000.0
         rows += [
-            (section, "solver", solver_name(run_formats.get(name))),
+            (section, "forces (method)", force_method(run_methods.get(name), name)),
+            (section, "file format", file_format_name(run_formats.get(name))),
             (section, "source", tracks.source),
             (section, "steps (frames)", _fmt(tracks.n_frames)),
             (section, "time step between frames (fs)", _fmt(tracks.frame_dt_fs)),

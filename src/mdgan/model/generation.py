@@ -4,10 +4,9 @@ Every block of ``rng_block_ions`` ions draws its noise from its own generator se
 so the output for a seed is the same whatever ``chunk_ions`` and ``chunk_records`` are. Memory is
 bounded by one chunk of ions times one chunk of records, whatever the length.
 
-With ``match_mean`` each generator's stationary mean increment, measured on a seeded calibration
-batch, is replaced by the training data's: a bias of a few hundredths of a standard deviation, which
-the critic cannot see within a window, would otherwise grow into a drift that dominates the MSD at
-long times (t^2).
+With ``zero_mean`` the increments are de-standardised without the data's mean and each checkpoint's
+own mean increment, measured on all the ions it generated, is removed afterwards (mdgan.model.drift):
+the ensemble carries no collective drift, which the physics (framework drift removed) forbids.
 """
 
 from __future__ import annotations
@@ -25,12 +24,10 @@ from tqdm import tqdm
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
 from mdgan.model.check import destandardise
+from mdgan.model.drift import ensemble_drift, remove_mean_increment
 from mdgan.model.networks import Generator
-from mdgan.model.noise import CALIBRATION_STREAM, START_STREAM, BlockNoise, Noise, seeded_generator
+from mdgan.model.noise import START_STREAM, BlockNoise
 from mdgan.model.settings import GenerationSettings, settings_dict
-
-CALIBRATION_CHAINS = 1024  # chains x records of the calibration batch: the mean's standard error is
-CALIBRATION_RECORDS = 1024  # ~1e-3 of the increments' standard deviation on the example
 
 
 def start_positions(tracks: list[IonTracks], n_ions: int, seed: int) -> np.ndarray:
@@ -68,26 +65,6 @@ def checkpoint_ranges(
         else:
             ranges.append((c, start, stop))
     return ranges
-
-
-@torch.inference_mode()
-def stationary_mean(generator: Generator, seed: int, device: torch.device) -> torch.Tensor:
-    """Mean generated increment (standardised units, (features,)) of relaxed chains, from a seeded
-    calibration batch of CALIBRATION_CHAINS x CALIBRATION_RECORDS records."""
-    noise = Noise(device, seeded_generator(device, seed, CALIBRATION_STREAM))
-    z = generator.relax(CALIBRATION_CHAINS, noise)
-    _, series = generator.rollout(z, math.ceil(CALIBRATION_RECORDS / generator.segment_records), noise)
-    return series.mean(dim=(0, 1))
-
-
-def increment_offsets(
-    generators: list[Generator], settings: GenerationSettings, device: torch.device
-) -> list[torch.Tensor]:
-    """What generation subtracts from each generator's standardised increments: its stationary mean
-    with ``match_mean`` (the data's standardised mean is 0), else zeros."""
-    if not settings.match_mean:
-        return [torch.zeros(g.features, device=device) for g in generators]
-    return [stationary_mean(g, settings.seed, device) for g in generators]
 
 
 def _generate_range(
@@ -131,12 +108,11 @@ def generate_positions(
     path: str | Path,
     device: torch.device,
     progress: bool = True,
-    offsets: list[torch.Tensor] | None = None,
-) -> int:
+) -> tuple[int, list[list[float]]]:
     """Write (n_ions, n_steps // step_skip, 3) float32 unwrapped positions (A) to ``path`` (.npy),
     ion i starting at ``starts_ang[i]``; generators (checkpoints) are pooled over contiguous shares
-    of the ions. ``offsets``: those of :func:`increment_offsets` (computed if not given). The file
-    appears only when complete. Returns the number of records."""
+    of the ions. The file appears only when complete. Returns the number of records and, per
+    checkpoint, the mean increment removed (A per record; zeros without ``zero_mean``)."""
     s = settings
     n_records = s.n_steps // int(standardization["step_skip"])
     if n_records < 1:
@@ -145,10 +121,9 @@ def generate_positions(
     if s.chunk_ions % s.rng_block_ions:
         raise InputError(f"config key generation.chunk_ions: {s.chunk_ions} is not a multiple of "
                          f"generation.rng_block_ions ({s.rng_block_ions})")
-    mean = torch.as_tensor(np.asarray(standardization["mean_ang"]), dtype=torch.float32, device=device)
+    data_mean = np.zeros(3) if s.zero_mean else np.asarray(standardization["mean_ang"])
+    mean = torch.as_tensor(data_mean, dtype=torch.float32, device=device)
     std = torch.as_tensor(np.asarray(standardization["std_ang"]), dtype=torch.float32, device=device)
-    if offsets is None:
-        offsets = increment_offsets(generators, s, device)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
@@ -160,16 +135,26 @@ def generate_positions(
             for chunk_start in range(0, s.n_ions, s.chunk_ions):
                 chunk = (chunk_start, min(chunk_start + s.chunk_ions, s.n_ions))
                 for c, first, stop in checkpoint_ranges(s.n_ions, len(generators), s.rng_block_ions, chunk):
-                    shifted_mean = mean - offsets[c] * std  # (y - offset) * std + mean in one step
-                    _generate_range(generators[c], out, first, stop, starts_ang, shifted_mean, std, s, bar)
+                    _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s, bar)
         bar.close()
+        shares = checkpoint_shares(s.n_ions, len(generators), s.rng_block_ions)
+        removed = (remove_mean_increment(out, shares, s.chunk_ions, s.chunk_records) if s.zero_mean
+                   else [[0.0, 0.0, 0.0] for _ in shares])
         out.flush()
         del out
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
-    return n_records
+    return n_records, removed
+
+
+def checkpoint_shares(n_ions: int, n_checkpoints: int, block_ions: int) -> list[tuple[int, int]]:
+    """[first, stop) of the ions each checkpoint generates, in checkpoint order."""
+    shares: dict[int, tuple[int, int]] = {}
+    for c, first, stop in checkpoint_ranges(n_ions, n_checkpoints, block_ions, (0, n_ions)):
+        shares[c] = (shares[c][0], stop) if c in shares else (first, stop)
+    return [shares[c] for c in sorted(shares)]
 
 
 def generation_meta(
@@ -177,11 +162,13 @@ def generation_meta(
     settings: GenerationSettings,
     n_records: int,
     checkpoint_iterations: list[int],
-    offsets_ang: list[list[float]],
+    removed_ang: list[list[float]],
+    drift: list[dict],
     wall_time_s: float,
 ) -> dict:
     """The contract's ``generated/meta.json``, plus the mean increment (A per record) removed from each
-    checkpoint's output (``mean_correction_ang``)."""
+    checkpoint's output (``mean_correction_ang``) and the ensemble's mean displacement from the start
+    with its standard error over ions (``drift_check``, mdgan.model.drift.ensemble_drift)."""
     return {
         "record_dt_ps": float(standardization["record_dt_ps"]),
         "step_skip": int(standardization["step_skip"]),
@@ -189,7 +176,8 @@ def generation_meta(
         "n_records": n_records,
         "n_ions": settings.n_ions,
         "checkpoints": checkpoint_iterations,
-        "mean_correction_ang": offsets_ang,
+        "mean_correction_ang": removed_ang,
+        "drift_check": drift,
         "seed": settings.seed,
         "settings": settings_dict(settings),
         "wall_time_s": wall_time_s,
@@ -209,9 +197,7 @@ def generate(
     t0 = time.perf_counter()
     starts = start_positions(tracks, settings.n_ions, settings.seed)
     networks = [g for _, g in generators]
-    offsets = increment_offsets(networks, settings, device)
-    n_records = generate_positions(networks, standardization, starts, settings, path, device, progress, offsets)
-    std = np.asarray(standardization["std_ang"])
-    offsets_ang = [(o.cpu().numpy() * std).tolist() for o in offsets]
+    n_records, removed = generate_positions(networks, standardization, starts, settings, path, device, progress)
+    drift = ensemble_drift(np.load(path, mmap_mode="r"))
     iterations = [it for it, _ in generators]
-    return generation_meta(standardization, settings, n_records, iterations, offsets_ang, time.perf_counter() - t0)
+    return generation_meta(standardization, settings, n_records, iterations, removed, drift, time.perf_counter() - t0)

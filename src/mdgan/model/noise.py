@@ -26,7 +26,6 @@ class Noise:
 
 # Second key word of the random streams drawn from one seed, so that no two streams coincide.
 START_STREAM = 1  # start positions of generated ions (numpy)
-CALIBRATION_STREAM = 2  # calibration batch of a generator's stationary mean
 BLOCK_STREAM = 3  # chain noise of a block of generated ions (third word: the block)
 CHECK_STREAM = 4  # the training's physical check (third word: the iteration)
 

@@ -64,7 +64,7 @@ class GenerationSettings:
     chunk_ions: int = 2048
     chunk_records: int = 2048
     rng_block_ions: int = 256
-    match_mean: bool = True
+    zero_mean: bool = True
     seed: int = 0
 
 

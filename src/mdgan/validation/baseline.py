@@ -178,7 +178,8 @@ def _ion_noise(seed: int, ions: range, n: int) -> np.ndarray:
 
 
 def generate_increments(model: ARModel, seed: int, ions: range, n_increments: int) -> np.ndarray:
-    """Stationary AR increments in Angstrom, (len(ions), n_increments, 3) float64.
+    """Stationary AR increments in Angstrom, (len(ions), n_increments, 3) float64, of mean zero: the
+    training data's sample mean is noise, and re-added it would be a drift shared by every ion.
 
     The first p values of each component are drawn from the exact stationary distribution
     (Toeplitz covariance of the fitted autocovariance), so there is no burn-in transient.
@@ -198,7 +199,7 @@ def generate_increments(model: ARModel, seed: int, ions: range, n_increments: in
         # Direct form II transposed state after the past values: zi[m] = sum_{k>m} phi_k y[m - k].
         zi = np.stack([past[:, p - 1 - np.arange(0, p - m)] @ phi[m:] for m in range(p)], axis=1)
         x[:, :, c] = lfilter([1.0], np.concatenate([[1.0], -phi]), innovations, axis=1, zi=zi)[0]
-    return x * model.std_ang + model.mean_ang
+    return x * model.std_ang  # zero mean: no collective drift (mdgan.model.drift)
 
 
 def write_positions(

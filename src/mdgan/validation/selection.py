@@ -45,7 +45,7 @@ def checkpoint_scores(
         path = Path(tmp) / "positions.npy"
         for iteration, generator in generators:
             one = replace(settings, checkpoints=1)
-            n_records = generate_positions([generator], standardization, starts_ang, one, path, device, progress=False)
+            n_records, _ = generate_positions([generator], standardization, starts_ang, one, path, device, progress=False)
             if lags.max() >= n_records:
                 raise InputError(f"{n_records} generated records are too few for the selection lag {lags.max()}")
             positions = np.load(path, mmap_mode="r")
