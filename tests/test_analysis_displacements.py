@@ -12,6 +12,7 @@ from mdgan.analysis.displacements import (
     save_stats,
     van_hove_self,
     wasserstein_ang,
+    wasserstein_floor_ang,
 )
 from mdgan.analysis.lags import log_lags
 from mdgan.analysis.msd import msd_curve, msd_samples
@@ -84,11 +85,52 @@ def test_comparison_of_statistically_equal_series_gives_ratios_near_one():
     md_d = displacement_stats(md, [10, 50, 200], [10, 50, 200], 0.01)
     gen_d = displacement_stats(gen, [10, 50, 200], [10, 50, 200], 0.01)
     table = comparison_table(msd_curve(md_s), msd_curve(gen_s), fit_diffusion(md_s), fit_diffusion(gen_s), md_d,
-                             gen_d, lags_ps, window_ps=1.0)
+                             gen_d, lags_ps, window_ps=0.2, matched_ps=0.5)
     d = table[table.quantity == "D_cm2_s"].iloc[0]
     assert abs(d.ratio - 1) < 3 * d.ratio_err
     msd = table[table.quantity == "msd_ang2"]
-    assert list(msd.region) == ["inside window", "inside window", "beyond window"]
+    assert list(msd.region) == ["inside window", "matched", "beyond matched"]
+    drift = table[table.quantity == "mean_displacement_ang"]  # free walks: no drift beyond sampling noise
+    assert np.all(drift.md < 3 * drift.md_err) and np.all(drift.generated < 3 * drift.generated_err)
     assert np.all(np.abs(msd.ratio - 1) < 4 * msd.ratio_err)
     w = table[table.quantity == "wasserstein_ang"]
     assert np.all(w.generated < 3 * w.md)  # within a few times the MD's own sampling noise
+
+
+def test_mean_displacement_error_is_the_noise_over_ions_and_a_drift_stands_out():
+    rng = np.random.default_rng(4)
+    steps = rng.normal(0.0, 0.1, (2000, 300, 3))
+    free = np.cumsum(steps, axis=1)
+    stats = displacement_stats(free, [100], [100], 0.01, max_origins_per_ion=50)
+    # one origin-averaged displacement per ion: its spread over ions / sqrt(ions), three components
+    per_ion = np.stack([free[:, o + 100] - free[:, o] for o in np.unique(np.round(np.linspace(0, 199, 50)).astype(int))]
+                       ).mean(axis=0)
+    expected = np.sqrt(np.sum(per_ion.var(axis=0, ddof=1)) / 2000)
+    assert stats.mean_displacement_err_ang[0] == pytest.approx(expected, rel=1e-6)
+    assert stats.mean_displacement_ang[0] < 3 * stats.mean_displacement_err_ang[0]
+    drifting = displacement_stats(free + np.arange(300)[None, :, None] * [0.0, 0.0, 0.005], [100], [100], 0.01)
+    assert drifting.mean_displacement_ang[0] > 10 * drifting.mean_displacement_err_ang[0]
+    pooled = combine_stats([stats, stats])
+    assert pooled.n_ions == 4000
+
+
+def test_wasserstein_floor_is_the_noise_of_a_perfect_generator_of_that_many_ions():
+    """Ions whose samples are strongly correlated (one ion-level scale each): a perfect generator's
+    distance to the MD is set by the numbers of ions, which the ion bootstrap reproduces."""
+    rng = np.random.default_rng(5)
+
+    def ions(n, per_ion=50):
+        scale = rng.gamma(4.0, 0.25, size=n)  # per-ion mobility, shared by all its samples
+        samples = np.abs(rng.normal(size=(n, per_ion))) * scale[:, None]
+        return samples.ravel(), np.repeat(np.arange(n, dtype=np.int32), per_ion)
+
+    md, md_ions = ions(40)
+    floors = {}
+    for n_gen in (40, 4000):
+        perfect = np.mean([wasserstein_ang(ions(n_gen)[0], ions(40)[0]) for _ in range(40)])
+        floors[n_gen] = wasserstein_floor_ang(md, md_ions, n_gen, n_draws=64)
+        assert floors[n_gen] == pytest.approx(perfect, rel=0.5)
+    assert floors[4000] < 0.85 * floors[40]  # a large ensemble leaves only the MD's own noise
+    # an iid bootstrap of samples would ignore the correlation and be far too strict
+    iid = wasserstein_ang(md[rng.integers(md.size, size=md.size)], md)
+    assert iid < 0.5 * floors[40]

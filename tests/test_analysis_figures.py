@@ -34,7 +34,7 @@ def test_msd_figure_plots_both_curves_the_fit_and_the_window(tmp_path):
         "MD": DiffusionFit(0.1, 0.01, 0.1, 5.0, True, "auto", 1.0, 0.02),
         "MD-GAN": DiffusionFit(*[np.nan] * 4, False, "none", np.nan),
     }
-    fig = plot_msd(md, gen, window_ps=2.56, fits=fits)
+    fig = plot_msd(md, gen, window_ps=2.56, fits=fits, matched_ps=5.12)
     ax = fig.axes[0]
     md_line = line(ax, "MD (D = 1e-05 ± 1e-06 cm$^2$/s)")
     np.testing.assert_allclose(md_line.get_xdata(), md.lag_ps)
@@ -46,31 +46,38 @@ def test_msd_figure_plots_both_curves_the_fit_and_the_window(tmp_path):
     assert ax.get_xlabel() == "lag time t (ps)" and "Å" in ax.get_ylabel()
     window = [p for p in ax.patches if p.get_label().startswith("training window")]
     assert len(window) == 1 and window[0].get_x() + window[0].get_width() == pytest.approx(2.56)
+    matched = [p for p in ax.patches if p.get_label().startswith("matched")]
+    assert len(matched) == 1 and matched[0].get_x() == pytest.approx(2.56)
+    assert matched[0].get_x() + matched[0].get_width() == pytest.approx(5.12)
     save_figure(fig, tmp_path / "msd.png", tmp_path / "msd.pdf")
     assert (tmp_path / "msd.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "msd.pdf").read_bytes()[:4] == b"%PDF"
 
 
-def test_z_displacement_shares_axes_and_plots_every_ion():
+def test_z_displacement_shows_md_and_md_gan_over_the_md_span_then_the_whole_series():
     t_md = np.arange(50) * 0.02
     md = [(t_md, np.random.default_rng(0).normal(size=(50, 3))), (t_md, np.zeros((50, 2)))]
     t_gen = np.arange(200) * 0.02
     gen = np.random.default_rng(1).normal(size=(200, 5))
-    fig = plot_z_displacement(md, t_gen, gen)
-    ax_md, ax_gen = fig.axes
-    assert len(ax_md.get_lines()) == 5 and len(ax_gen.get_lines()) == 5
+    fig = plot_z_displacement(md, t_gen, gen, axis_name="z (= c)")
+    ax_md, ax_short, ax_long = fig.axes
+    assert len(ax_md.get_lines()) == 5 and len(ax_short.get_lines()) == 5 and len(ax_long.get_lines()) == 5
     np.testing.assert_allclose(ax_md.get_lines()[1].get_ydata(), md[0][1][:, 1])
-    np.testing.assert_allclose(ax_gen.get_lines()[4].get_xdata(), t_gen)
-    np.testing.assert_allclose(ax_gen.get_lines()[4].get_ydata(), gen[:, 4])
-    assert ax_md.get_shared_x_axes().joined(ax_md, ax_gen) and ax_md.get_shared_y_axes().joined(ax_md, ax_gen)
-    assert ax_gen.get_xlabel() == "time (ps)" and ax_md.get_ylabel() == "z displacement (Å)"
+    # (b): MD-GAN over the MD's span, on the MD's scale
+    np.testing.assert_allclose(ax_short.get_lines()[4].get_xdata(), t_gen[:50])
+    assert ax_md.get_shared_x_axes().joined(ax_md, ax_short) and ax_md.get_shared_y_axes().joined(ax_md, ax_short)
+    # (c): the whole generated series
+    np.testing.assert_allclose(ax_long.get_lines()[4].get_xdata(), t_gen)
+    np.testing.assert_allclose(ax_long.get_lines()[4].get_ydata(), gen[:, 4])
+    assert ax_long.get_xlabel() == "time (ps)" and ax_md.get_ylabel() == "z (= c) displacement (Å)"
     assert ax_md.get_title(loc="left").startswith("(a) MD, 5 ions")
+    assert ax_long.get_title(loc="left").startswith("(c) MD-GAN")
 
 
 def test_long_traces_are_thinned_evenly():
     t = np.arange(10000) * 0.01
     fig = plot_z_displacement([(t[:100], np.zeros((100, 1)))], t, t[:, None], max_points_per_line=1000)
-    np.testing.assert_allclose(fig.axes[1].get_lines()[0].get_xdata(), t[::10])
+    np.testing.assert_allclose(fig.axes[2].get_lines()[0].get_xdata(), t[::10])
 
 
 def test_ion_paths_start_inside_the_cell_and_keep_their_shape():
@@ -123,3 +130,27 @@ def test_ion_paths_of_a_short_series_are_drawn_whole_with_a_warning():
     with pytest.warns(UserWarning, match="lasts 1 ps; drawing all of it"):
         paths = first_paths(positions, 2, 0.1, 5.0)
     np.testing.assert_array_equal(paths, positions)
+
+
+def test_displacements_are_taken_along_the_c_axis_and_named_so():
+    from mdgan.analysis.stages import c_axis, z_displacement_traces
+
+    orthogonal = np.diag([8.9, 15.4, 22.3])
+    axis, name = c_axis(orthogonal)
+    np.testing.assert_allclose(axis, [0.0, 0.0, 1.0])
+    assert name == "z (= c)"
+    tilted = np.array([[5.0, 0.0, 0.0], [-2.5, 4.33, 0.0], [1.0, 1.0, 8.0]])  # c leans away from z
+    axis, name = c_axis(tilted)
+    np.testing.assert_allclose(axis, np.array([1.0, 1.0, 8.0]) / np.sqrt(66.0))
+    assert name == "c"
+    positions = np.zeros((3, 2, 3))
+    positions[:, 0] = [[0, 0, 0], [1.0, 1.0, 8.0], [2.0, 2.0, 16.0]]
+
+    class Run:  # what z_displacement_traces reads of IonTracks
+        time_ps = np.array([0.5, 0.6, 0.7])
+        positions_ang = positions
+
+    ((time_ps, dc),) = z_displacement_traces({"run": Run()}, axis)
+    np.testing.assert_allclose(time_ps, [0.0, 0.1, 0.2])
+    np.testing.assert_allclose(dc[:, 0], [0.0, np.sqrt(66.0), 2 * np.sqrt(66.0)])
+    np.testing.assert_allclose(dc[:, 1], 0.0)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mdgan.analysis.lags import comparison_lags_ps, log_lags, plan_lags, steps_for
+from mdgan.analysis.lags import REGIONS, comparison_lags_ps, lag_region, log_lags, plan_lags, steps_for
 from mdgan.analysis.msd import (
     linear_estimate,
     load_samples,
@@ -109,10 +109,24 @@ def test_comparison_lags_are_whole_records_inside_and_beyond_the_window():
         steps_for([0.05], 0.04)
 
 
+def test_the_longest_md_lag_is_compared_when_it_lies_beyond_the_matched_stretch():
+    """The reference case: 1.024 ps windows, matching over 2 (2.048 ps), MD lags to 3 ps: 2 windows is
+    a matched lag, so the MD's longest lag is added as the one prediction."""
+    lags = comparison_lags_ps(1.024, 0.008, 2.992, matched_ps=2.048)
+    np.testing.assert_allclose(lags, [0.128, 0.512, 1.024, 2.048, 2.992])
+    assert [lag_region(lag, 1.024, 2.048) for lag in lags] == [
+        "inside window", "inside window", "inside window", "matched", "beyond matched"]
+    # without matching the same lags are inside the window or beyond it (nothing matched)
+    assert [lag_region(lag, 1.024, 0.0) for lag in lags[2:]] == ["inside window", "beyond matched", "beyond matched"]
+    assert set(REGIONS) == {"inside window", "matched", "beyond matched"}
+
+
 def test_lag_plan_round_trips(tmp_path):
     plan = plan_lags(frame_dt_ps=0.02, shortest_run_frames=1001, record_dt_ps=0.04, window_records=64,
-                     max_lag_fraction=0.5)
+                     max_lag_fraction=0.5, matched_windows=2)
     assert plan.window_ps == pytest.approx(2.56)
     assert plan.md_max_lag_ps == pytest.approx(10.0)
+    assert plan.matched_ps == pytest.approx(5.12) and plan.region(5.12) == "matched"
+    assert plan.region(5.2) == "beyond matched" and plan.region(2.56) == "inside window"
     plan.to_json(tmp_path / "lags.json")
     assert type(plan).from_json(tmp_path / "lags.json") == plan

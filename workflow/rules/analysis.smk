@@ -50,6 +50,7 @@ rule analysis_lags:
         runs=list(config["runs"]),
         max_lag_fraction=ANALYSIS["max_lag_fraction"],
         compare_lags_ps=ANALYSIS["compare_lags_ps"],
+        matched_windows=matched_windows(config["training"]),
     script:
         "../scripts/analysis_lags.py"
 

@@ -68,6 +68,13 @@ def config_without_runtime(section):
     return {k: v for k, v in config[section].items() if k not in ("device", "threads")}
 
 
+def matched_windows(training):
+    """Windows whose MSD and alpha2 statistic matching fits to the training runs (0 when it is off):
+    lags up to there are fitted, not predicted."""
+    matching = training["match_weight"] > 0 or training["match_alpha2_weight"] > 0
+    return training["match_windows"] if matching else 0
+
+
 def final_targets():
     targets = [
         f"{RESULTS}/dataset/windows.npz",

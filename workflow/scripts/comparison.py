@@ -12,6 +12,7 @@ with script_logging(snakemake.log[0]) as log:
     table = comparison_table(
         msd_curve(load_samples(i.msd_md)), msd_curve(load_samples(i.msd_generated)), fits["MD"], fits["MD-GAN"],
         load_stats(i.displacements_md), load_stats(i.displacements_generated), plan.compare_lags_ps, plan.window_ps,
+        plan.matched_ps,
     )
     log.info("\n%s", table.to_string(index=False))
     write_csv(table, snakemake.output[0])

@@ -6,6 +6,7 @@ from mdgan.smk import script_logging
 
 i = snakemake.input
 with script_logging(snakemake.log[0]):
-    fig = plot_msd(read_curve_csv(i.msd_md), read_curve_csv(i.msd_generated), LagPlan.from_json(i.plan).window_ps,
-                   read_diffusion_csv(i.diffusion))
+    plan = LagPlan.from_json(i.plan)
+    fig = plot_msd(read_curve_csv(i.msd_md), read_curve_csv(i.msd_generated), plan.window_ps,
+                   read_diffusion_csv(i.diffusion), plan.matched_ps)
     save_figure(fig, snakemake.output.png, snakemake.output.pdf, snakemake.params.dpi)

@@ -5,6 +5,7 @@ from mdgan.smk import script_logging
 
 i = snakemake.input
 with script_logging(snakemake.log[0]):
-    fig = plot_van_hove(load_stats(i.md), load_stats(i.generated), LagPlan.from_json(i.plan).window_ps,
-                        snakemake.params.bins)
+    plan = LagPlan.from_json(i.plan)
+    fig = plot_van_hove(load_stats(i.md), load_stats(i.generated), plan.window_ps, snakemake.params.bins,
+                        plan.matched_ps)
     save_figure(fig, snakemake.output.png, snakemake.output.pdf, snakemake.params.dpi)

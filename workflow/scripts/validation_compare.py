@@ -17,7 +17,7 @@ with script_logging(snakemake.log[0]) as log:
     c = p.comparison
     grid = lag_grid(pieces, stats, c["n_lags"], c["distribution_lags"], c["max_lag_fraction"])
     log.info("held-out pieces %s; %d lags up to %.4g ps", list(pieces), grid.msd.size, grid.lag_ps.max())
-    heldout, *halves = heldout_stats(pieces, grid, p.diffusion)
+    heldout = heldout_stats(pieces, grid, p.diffusion)
     training_pieces = load_part(pieces_from_params(p.training_pieces), dict(zip(p.training_runs, inp.training_tracks)))
     training = training_stats(training_pieces, grid, p.diffusion, c["max_lag_fraction"])
     log.info("training pieces %s (a perfect model of them): %s", list(training_pieces), training.fit)
@@ -28,14 +28,17 @@ with script_logging(snakemake.log[0]) as log:
             raise ValueError(f"{positions}: record_dt_ps {series.record_dt_ps} differs from the windows' {grid.record_dt_ps}")
         generated[name] = generated_stats(series.positions_ang, grid, p.diffusion, c["max_lag_fraction"])
         log.info("%s: %s", name, generated[name].fit)
-    table = fidelity_table(heldout, tuple(halves), generated, grid, p.truth_D_cm2_s, training)
+    matched_records = p.matched_windows * grid.window_records
+    table = fidelity_table(heldout, generated, grid, p.truth_D_cm2_s, training, matched_records)
     log.info("\n%s", table.to_string(index=False))
     with atomic_write(snakemake.output.table) as tmp:
         table.to_csv(tmp, index=False, float_format="%.8g")
     window_ps = grid.window_records * grid.record_dt_ps
-    save_figure(plot_fidelity(table, window_ps), snakemake.output.png, snakemake.output.pdf)
+    matched_ps = matched_records * grid.record_dt_ps
+    save_figure(plot_fidelity(table, window_ps, matched_ps=matched_ps), snakemake.output.png, snakemake.output.pdf)
     save_json(snakemake.output.summary, {
         "window_ps": window_ps,
+        "matched_ps": matched_ps,
         "record_dt_ps": grid.record_dt_ps,
         "heldout_pieces": list(pieces),
         "heldout_ions": sum(t.n_ions for t in pieces.values()),

@@ -7,7 +7,8 @@ import pandas as pd
 
 from mdgan.errors import InputError
 from mdgan.analysis.diffusion import DiffusionFit
-from mdgan.analysis.displacements import DisplacementStats, wasserstein_ang
+from mdgan.analysis.displacements import DisplacementStats, wasserstein_ang, wasserstein_floor_ang
+from mdgan.analysis.lags import lag_region
 from mdgan.analysis.msd import MSDCurve
 
 COLUMNS = ["quantity", "lag_ps", "region", "md", "md_err", "generated", "generated_err", "ratio", "ratio_err"]
@@ -35,16 +36,22 @@ def comparison_table(
     generated_displacements: DisplacementStats,
     lags_ps: np.ndarray,
     window_ps: float,
+    matched_ps: float = 0.0,
 ) -> pd.DataFrame:
     """One row per quantity and lag; ``ratio`` is generated / MD, errors are 1 sigma.
 
+    region (mdgan.analysis.lags.REGIONS): ``inside window``, ``matched`` (up to ``matched_ps``, the
+    stretch statistic matching fitted to the training runs) or ``beyond matched``: only the last is
+    a prediction.
     quantity D_cm2_s: from each fit (NaN where no diffusive regime was found).
-    msd_ang2: pooled MSD; region says whether the lag lies inside the training window.
+    msd_ang2: pooled MSD.
     alpha2: non-Gaussian parameter (no error, no ratio).
-    mean_displacement_ang: length of the mean displacement vector (a drift; ~0 for MD without one).
+    mean_displacement_ang: length of the mean displacement vector (a drift; ~0 without one), its
+    error the length sampling noise over ions alone gives it.
     wasserstein_ang: ``generated`` is the Wasserstein-1 distance between the generated and the MD
-    |dr| distributions; ``md`` the distance between the first and second half of the MD ions
-    (the MD's own sampling noise, a floor); ``ratio`` is generated / floor.
+    |dr| distributions; ``md`` the floor: what a perfect generator with the same number of samples
+    would show (bootstrap, mdgan.analysis.displacements.wasserstein_floor_ang); ``ratio`` is
+    generated / floor.
     """
     ratio, ratio_err = _ratio(md_fit.D_cm2_s, md_fit.D_err_cm2_s, generated_fit.D_cm2_s, generated_fit.D_err_cm2_s)
     rows = [
@@ -62,7 +69,7 @@ def comparison_table(
     ]
     md_alpha2, gen_alpha2 = md_displacements.alpha2(), generated_displacements.alpha2()
     for lag in np.asarray(lags_ps, dtype=np.float64):
-        region = "inside window" if lag <= window_ps * (1 + 1e-9) else "beyond window"
+        region = lag_region(lag, window_ps, matched_ps)
         md_value = _at(md_msd.lag_ps, md_msd.msd_ang2, lag, "the MD MSD")
         md_err = _at(md_msd.lag_ps, md_msd.msd_err_ang2, lag, "the MD MSD")
         gen_value = _at(generated_msd.lag_ps, generated_msd.msd_ang2, lag, "the generated MSD")
@@ -76,14 +83,17 @@ def comparison_table(
                          generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
         rows.append(dict(quantity="mean_displacement_ang", lag_ps=lag, region=region,
                          md=_at(md_displacements.lag_ps, md_displacements.mean_displacement_ang, lag, "the MD drift"),
-                         md_err=np.nan,
+                         md_err=_at(md_displacements.lag_ps, md_displacements.mean_displacement_err_ang, lag,
+                                    "the MD drift"),
                          generated=_at(generated_displacements.lag_ps, generated_displacements.mean_displacement_ang,
                                        lag, "the generated drift"),
-                         generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
+                         generated_err=_at(generated_displacements.lag_ps,
+                                           generated_displacements.mean_displacement_err_ang, lag, "the generated drift"),
+                         ratio=np.nan, ratio_err=np.nan))
         md_samples = md_displacements.samples_at(lag)
-        half = md_samples.size // 2
-        floor = wasserstein_ang(md_samples[:half], md_samples[half:])
-        distance = wasserstein_ang(generated_displacements.samples_at(lag), md_samples)
+        generated_samples = generated_displacements.samples_at(lag)
+        floor = wasserstein_floor_ang(md_samples, md_displacements.sample_ions_at(lag), generated_displacements.n_ions)
+        distance = wasserstein_ang(generated_samples, md_samples)
         rows.append(dict(quantity="wasserstein_ang", lag_ps=lag, region=region, md=floor, md_err=np.nan,
                          generated=distance, generated_err=np.nan, ratio=distance / floor if floor > 0 else np.nan,
                          ratio_err=np.nan))

@@ -26,7 +26,11 @@ class DisplacementStats:
 
     count, sum_r2_ang2, sum_r4_ang4: (lags,) number of displacements and sums of |dr|^2, |dr|^4.
     samples_ang: one 1-D float32 array of |dr| (Angstrom) per sample lag.
+    samples_ion: beside each, the int32 index of the ion every sample comes from (ions of pooled
+    series numbered on): the independent units for a bootstrap.
     sum_dr_ang: (lags, 3) sum of the displacement vectors (a drift shows here), or None.
+    n_ions, sum_sq_ion_mean_dr_ang2: the ions and, (lags, 3), the sum over ions of the square of each
+    ion's mean displacement over its origins: the standard error of the mean displacement over ions.
     """
 
     lag_steps: np.ndarray
@@ -36,7 +40,10 @@ class DisplacementStats:
     sum_r4_ang4: np.ndarray
     sample_lag_steps: np.ndarray
     samples_ang: tuple[np.ndarray, ...]
+    samples_ion: tuple[np.ndarray, ...]
     sum_dr_ang: np.ndarray | None = None
+    n_ions: int = 0
+    sum_sq_ion_mean_dr_ang2: np.ndarray | None = None
 
     @property
     def lag_ps(self) -> np.ndarray:
@@ -58,18 +65,36 @@ class DisplacementStats:
             return np.full(self.count.shape, np.nan)
         return np.linalg.norm(self.sum_dr_ang / self.count[:, None], axis=1)
 
+    @property
+    def mean_displacement_err_ang(self) -> np.ndarray:
+        """The length the mean displacement vector has from sampling noise alone, Angstrom: the
+        root sum of its three components' standard errors over ions (NaN where not kept). A mean
+        displacement well above it is a drift."""
+        if self.sum_dr_ang is None or self.sum_sq_ion_mean_dr_ang2 is None or self.n_ions < 2:
+            return np.full(self.count.shape, np.nan)
+        mean = self.sum_dr_ang / self.count[:, None]
+        variance = (self.sum_sq_ion_mean_dr_ang2 / self.n_ions - mean**2) * self.n_ions / (self.n_ions - 1)
+        return np.sqrt(np.clip(variance, 0.0, None).sum(axis=1) / self.n_ions)
+
     def alpha2(self, dims: int = 3) -> np.ndarray:
         """Non-Gaussian parameter d <r^4> / ((d + 2) <r^2>^2) - 1 at each lag (0 for a Gaussian)."""
         r2 = self.sum_r2_ang2 / self.count
         r4 = self.sum_r4_ang4 / self.count
         return dims * r4 / ((dims + 2) * r2**2) - 1.0
 
-    def samples_at(self, lag_ps: float) -> np.ndarray:
-        """The |dr| samples at the sample lag equal to ``lag_ps``."""
+    def _sample_index(self, lag_ps: float) -> int:
         match = np.flatnonzero(np.isclose(self.sample_lag_ps, lag_ps, rtol=1e-6))
         if match.size == 0:
             raise InputError(f"no displacement samples at lag {lag_ps} ps (have {list(self.sample_lag_ps)})")
-        return self.samples_ang[match[0]]
+        return int(match[0])
+
+    def samples_at(self, lag_ps: float) -> np.ndarray:
+        """The |dr| samples at the sample lag equal to ``lag_ps``."""
+        return self.samples_ang[self._sample_index(lag_ps)]
+
+    def sample_ions_at(self, lag_ps: float) -> np.ndarray:
+        """The ion index of each sample of :meth:`samples_at`."""
+        return self.samples_ion[self._sample_index(lag_ps)]
 
 
 def _origins(n_records: int, lag: int, max_origins: int) -> np.ndarray:
@@ -101,18 +126,22 @@ def displacement_stats(
     sum_r2 = np.zeros(lags.size)
     sum_r4 = np.zeros(lags.size)
     sum_dr = np.zeros((lags.size, 3))
+    sum_sq_ion_mean = np.zeros((lags.size, 3))
     samples: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
+    samples_ion: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
     for start in range(0, n_ions, chunk_ions):
         chunk = np.asarray(positions_ang[start : start + chunk_ions], dtype=np.float64)
         for m in sample_lags:
             o = sample_origins[int(m)]
             r2 = np.sum((chunk[:, o + m] - chunk[:, o]) ** 2, axis=-1)
             samples[int(m)].append(np.sqrt(r2).ravel().astype(np.float32))
+            samples_ion[int(m)].append(np.repeat(np.arange(start, start + len(chunk), dtype=np.int32), o.size))
         for j, m in enumerate(lags):
             o = origins[int(m)]
             dr = chunk[:, o + m] - chunk[:, o]
             r2 = np.sum(dr**2, axis=-1)
             sum_dr[j] += dr.sum(axis=(0, 1))
+            sum_sq_ion_mean[j] += np.sum(dr.mean(axis=1) ** 2, axis=0)
             count[j] += r2.size
             sum_r2[j] += r2.sum()
             sum_r4[j] += np.sum(r2**2)
@@ -123,8 +152,11 @@ def displacement_stats(
         sum_r2_ang2=sum_r2,
         sum_r4_ang4=sum_r4,
         sum_dr_ang=sum_dr,
+        n_ions=int(n_ions),
+        sum_sq_ion_mean_dr_ang2=sum_sq_ion_mean,
         sample_lag_steps=sample_lags,
         samples_ang=tuple(np.concatenate(samples[int(m)]) for m in sample_lags),
+        samples_ion=tuple(np.concatenate(samples_ion[int(m)]) for m in sample_lags),
     )
 
 
@@ -144,8 +176,17 @@ def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
         sum_dr_ang=(
             None if any(s.sum_dr_ang is None for s in stats) else np.sum([s.sum_dr_ang for s in stats], axis=0)
         ),
+        n_ions=sum(s.n_ions for s in stats),
+        sum_sq_ion_mean_dr_ang2=(
+            None if any(s.sum_sq_ion_mean_dr_ang2 is None for s in stats)
+            else np.sum([s.sum_sq_ion_mean_dr_ang2 for s in stats], axis=0)
+        ),
         sample_lag_steps=first.sample_lag_steps,
         samples_ang=tuple(np.concatenate(group) for group in zip(*(s.samples_ang for s in stats))),
+        samples_ion=tuple(
+            np.concatenate([ions + offset for ions, offset in zip(group, np.cumsum([0] + [s.n_ions for s in stats]))])
+            for group in zip(*(s.samples_ion for s in stats))
+        ),
     )
 
 
@@ -161,10 +202,31 @@ def wasserstein_ang(samples_a: np.ndarray, samples_b: np.ndarray) -> float:
     return float(wasserstein_distance(samples_a, samples_b))
 
 
+def wasserstein_floor_ang(
+    md_samples: np.ndarray, md_sample_ions: np.ndarray, n_generated_ions: int, n_draws: int = 16, seed: int = 0
+) -> float:
+    """The Wasserstein-1 distance, Angstrom, that a perfect generator of ``n_generated_ions`` ions would
+    show against the MD's |dr| samples: the mean over ``n_draws`` bootstrap pairs, each a draw of
+    ``n_generated_ions`` MD ions and one of as many ions as the MD has, with replacement, every drawn
+    ion bringing all its samples. Ions are the independent units (the samples of one ion overlap in
+    time), so both sides carry the sampling noise of their own number of ions."""
+    ions, per_sample = np.unique(md_sample_ions, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    distances = []
+    for _ in range(n_draws):
+        generated_weights = rng.multinomial(n_generated_ions, np.full(ions.size, 1.0 / ions.size))[per_sample]
+        md_weights = rng.multinomial(ions.size, np.full(ions.size, 1.0 / ions.size))[per_sample]
+        distances.append(wasserstein_distance(md_samples, md_samples, generated_weights, md_weights))
+    return float(np.mean(distances))
+
+
 def save_stats(stats: DisplacementStats, path: str | Path) -> None:
     arrays = {f"samples_{i}": s for i, s in enumerate(stats.samples_ang)}
+    arrays |= {f"samples_ion_{i}": s for i, s in enumerate(stats.samples_ion)}
     if stats.sum_dr_ang is not None:
         arrays["sum_dr_ang"] = stats.sum_dr_ang
+    if stats.sum_sq_ion_mean_dr_ang2 is not None:
+        arrays["sum_sq_ion_mean_dr_ang2"] = stats.sum_sq_ion_mean_dr_ang2
     save_npz(
         path,
         lag_steps=stats.lag_steps,
@@ -173,6 +235,7 @@ def save_stats(stats: DisplacementStats, path: str | Path) -> None:
         sum_r2_ang2=stats.sum_r2_ang2,
         sum_r4_ang4=stats.sum_r4_ang4,
         sample_lag_steps=stats.sample_lag_steps,
+        n_ions=np.int64(stats.n_ions),
         **arrays,
     )
 
@@ -187,6 +250,9 @@ def load_stats(path: str | Path) -> DisplacementStats:
             sum_r2_ang2=data["sum_r2_ang2"],
             sum_r4_ang4=data["sum_r4_ang4"],
             sum_dr_ang=data["sum_dr_ang"] if "sum_dr_ang" in data else None,
+            n_ions=int(data["n_ions"]) if "n_ions" in data else 0,
+            sum_sq_ion_mean_dr_ang2=data["sum_sq_ion_mean_dr_ang2"] if "sum_sq_ion_mean_dr_ang2" in data else None,
             sample_lag_steps=sample_lags,
             samples_ang=tuple(data[f"samples_{i}"] for i in range(sample_lags.size)),
+            samples_ion=tuple(data[f"samples_ion_{i}"] for i in range(sample_lags.size)),
         )

@@ -22,6 +22,7 @@ from mdgan.analysis.msd import MSDCurve  # noqa: E402
 MD_COLOR = "#1f4e9c"
 GEN_COLOR = "#d9541e"
 WINDOW_COLOR = "0.85"
+MATCHED_COLOR = "0.94"
 ANGSTROM2 = "Å$^2$"
 
 
@@ -34,15 +35,25 @@ def _diffusion_label(name: str, fit: DiffusionFit | None) -> str:
     return f"{name} (D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note})"
 
 
-def _shade_window(ax, window_ps: float) -> None:
+def shade_regions(ax, window_ps: float, matched_ps: float = 0.0) -> None:
+    """The training window grey and the matched stretch (lags statistic matching fitted) lighter:
+    what lies right of both is the only prediction (mdgan.analysis.lags.REGIONS)."""
     left = ax.get_xlim()[0] if ax.get_xscale() == "log" else 0.0
     ax.axvspan(left, window_ps, color=WINDOW_COLOR, zorder=0, label=f"training window ({window_ps:.3g} ps)")
+    if matched_ps > window_ps:
+        ax.axvspan(window_ps, matched_ps, color=MATCHED_COLOR, zorder=0,
+                   label=f"matched to the training MD (to {matched_ps:.3g} ps)")
 
 
 def plot_msd(
-    md: MSDCurve, generated: MSDCurve, window_ps: float, fits: Mapping[str, DiffusionFit] | None = None
+    md: MSDCurve,
+    generated: MSDCurve,
+    window_ps: float,
+    fits: Mapping[str, DiffusionFit] | None = None,
+    matched_ps: float = 0.0,
 ) -> Figure:
-    """MSD of MD and MD-GAN on log-log axes, 1-sigma bands, fitted diffusive lines, training window grey.
+    """MSD of MD and MD-GAN on log-log axes, 1-sigma bands, fitted diffusive lines, training window grey
+    and the matched stretch (``matched_ps``) lighter.
 
     ``fits`` maps "MD" / "MD-GAN" to their diffusion fits (labels say when no regime was found).
     """
@@ -60,7 +71,7 @@ def plot_msd(
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
-    _shade_window(ax, window_ps)
+    shade_regions(ax, window_ps, matched_ps)
     ax.set_xlabel("lag time t (ps)")
     ax.set_ylabel(f"mean squared displacement ({ANGSTROM2})")
     ax.legend(fontsize="small", loc="upper left")
@@ -76,25 +87,40 @@ def plot_z_displacement(
     md_traces: Sequence[tuple[np.ndarray, np.ndarray]],
     generated_time_ps: np.ndarray,
     generated_dz_ang: np.ndarray,
+    axis_name: str = "z",
     max_points_per_line: int = 4000,
 ) -> Figure:
-    """z(t) - z(0) of every ion: (a) MD, one (time_ps (frames,), dz_ang (frames, ions)) per run;
-    (b) MD-GAN, dz_ang (records, ions). Shared axes; long traces are thinned evenly in time to at
-    most ``max_points_per_line`` points for drawing."""
-    fig, (ax_md, ax_gen) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True, sharey=True, layout="constrained")
-    n_md = 0
+    """Displacement along one axis (``axis_name``) of every ion: (a) MD, one (time_ps (frames,),
+    dz_ang (frames, ions)) per run, and (b) MD-GAN, dz_ang (records, ions), side by side over the
+    MD's time span on one scale; (c) MD-GAN over its whole length. Long traces are thinned evenly in
+    time to at most ``max_points_per_line`` points for drawing."""
+    fig = plt.figure(figsize=(8.0, 6.8), layout="constrained")
+    grid = fig.add_gridspec(2, 2)
+    ax_md = fig.add_subplot(grid[0, 0])
+    ax_short = fig.add_subplot(grid[0, 1], sharex=ax_md, sharey=ax_md)
+    ax_long = fig.add_subplot(grid[1, :])
+    n_md, md_span_ps = 0, 0.0
     for time_ps, dz in md_traces:
         s = _thin(time_ps.size, max_points_per_line)
         ax_md.plot(time_ps[s], dz[s], lw=0.6, alpha=0.8)
         n_md += dz.shape[1]
+        md_span_ps = max(md_span_ps, float(time_ps[-1]))
+    within = generated_time_ps <= md_span_ps * (1 + 1e-9)
+    s = _thin(int(within.sum()), max_points_per_line)
+    ax_short.plot(generated_time_ps[within][s], generated_dz_ang[within][s], lw=0.6, alpha=0.8)
     s = _thin(generated_time_ps.size, max_points_per_line)
-    ax_gen.plot(generated_time_ps[s], generated_dz_ang[s], lw=0.6, alpha=0.8)
+    ax_long.plot(generated_time_ps[s], generated_dz_ang[s], lw=0.6, alpha=0.8)
+    ax_long.axvspan(0.0, md_span_ps, color=WINDOW_COLOR, zorder=0, label=f"the MD's span ({md_span_ps:.3g} ps)")
+    ax_long.legend(fontsize="small", loc="upper left")
+    n_gen = generated_dz_ang.shape[1]
     ax_md.set_title(f"(a) MD, {n_md} ions", loc="left")
-    ax_gen.set_title(f"(b) MD-GAN, {generated_dz_ang.shape[1]} ions", loc="left")
-    for ax in (ax_md, ax_gen):
-        ax.set_ylabel("z displacement (Å)")
+    ax_short.set_title(f"(b) MD-GAN, {n_gen} ions, same span", loc="left")
+    ax_long.set_title(f"(c) MD-GAN, {n_gen} ions, whole series", loc="left")
+    for ax in (ax_md, ax_short, ax_long):
         ax.grid(True, alpha=0.3)
-    ax_gen.set_xlabel("time (ps)")
+        ax.set_xlabel("time (ps)")
+    for ax in (ax_md, ax_long):
+        ax.set_ylabel(f"{axis_name} displacement (Å)")
     return fig
 
 
@@ -136,10 +162,11 @@ def plot_ion_paths(
 
 
 def plot_van_hove(
-    md: DisplacementStats, generated: DisplacementStats, window_ps: float, n_bins: int = 80
+    md: DisplacementStats, generated: DisplacementStats, window_ps: float, n_bins: int = 80, matched_ps: float = 0.0
 ) -> Figure:
     """(a) self van Hove 4 pi r^2 G_s(r, t) at the sample lags, MD solid, MD-GAN dashed;
-    (b) non-Gaussian parameter alpha2(t), MD against MD-GAN, training window grey."""
+    (b) non-Gaussian parameter alpha2(t), MD against MD-GAN, training window grey, matched stretch
+    lighter."""
     fig, (ax_vh, ax_a2) = plt.subplots(1, 2, figsize=(11.0, 4.6), layout="constrained")
     r_max = max(float(np.quantile(s, 0.995)) for s in (*md.samples_ang, *generated.samples_ang) if s.size)
     edges = np.linspace(0.0, r_max, n_bins + 1)
@@ -158,7 +185,7 @@ def plot_van_hove(
     ax_a2.axhline(0.0, color="k", lw=0.6)
     ax_a2.set_xscale("log")
     ax_a2.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
-    _shade_window(ax_a2, window_ps)
+    shade_regions(ax_a2, window_ps, matched_ps)
     ax_a2.set_xlabel("lag time t (ps)")
     ax_a2.set_ylabel("non-Gaussian parameter α$_2$ (dimensionless)")
     ax_a2.set_title("(b) non-Gaussian parameter", loc="left")

@@ -1,4 +1,10 @@
-"""Lag grids: log-spaced integer lags and the lags at which generated and MD series are compared."""
+"""Lag grids: log-spaced integer lags, the lags at which generated and MD series are compared, and
+the region each lag lies in.
+
+Regions: ``inside window`` (lags the critic saw within one training window), ``matched`` (lags up to
+the stretch whose MSD and alpha2 statistic matching fitted to the training runs: ``match_windows``
+windows; empty when matching is off) and ``beyond matched``. Only the last region is a prediction.
+"""
 
 from __future__ import annotations
 
@@ -35,19 +41,31 @@ def steps_for(lag_ps: np.ndarray, dt_ps: float) -> np.ndarray:
     return rounded.astype(np.int64)
 
 
+REGIONS = ("inside window", "matched", "beyond matched")
+
+
+def lag_region(lag_ps: float, window_ps: float, matched_ps: float) -> str:
+    """The region (one of REGIONS) of a lag, ps, given the training window and the matched stretch."""
+    tol = 1 + 1e-9
+    if lag_ps <= window_ps * tol:
+        return REGIONS[0]
+    return REGIONS[1] if lag_ps <= matched_ps * tol else REGIONS[2]
+
+
 def comparison_lags_ps(
     window_ps: float,
     record_dt_ps: float,
     max_lag_ps: float,
     requested_ps: list[float] | None = None,
     window_fractions: tuple[float, ...] = (0.125, 0.5, 1.0, 2.0, 4.0),
+    matched_ps: float = 0.0,
 ) -> np.ndarray:
     """Lags (ps) at which generated and MD series are compared, as whole records.
 
     Default: the given fractions of the training window (inside and beyond it), plus the longest
-    lag the MD supports when it lies beyond the window and no fraction does; ``requested_ps``
-    replaces them. Each lag is rounded to a whole number of records; lags beyond ``max_lag_ps``
-    or below one record are dropped.
+    lag the MD supports when it lies beyond the window and the matched stretch and no fraction
+    does (the one lag that is a prediction); ``requested_ps`` replaces them. Each lag is rounded to
+    a whole number of records; lags beyond ``max_lag_ps`` or below one record are dropped.
     """
     wanted = np.asarray(
         requested_ps if requested_ps is not None else [f * window_ps for f in window_fractions], dtype=np.float64
@@ -56,8 +74,8 @@ def comparison_lags_ps(
     lags = records[records >= 1] * record_dt_ps
     kept = lags[lags <= max_lag_ps * (1 + 1e-9)]
     longest = np.floor(max_lag_ps / record_dt_ps * (1 + 1e-9)) * record_dt_ps
-    beyond_window = longest > window_ps * (1 + 1e-9)
-    if requested_ps is None and beyond_window and not np.any(kept > window_ps * (1 + 1e-9)):
+    reach_ps = max(window_ps, matched_ps) * (1 + 1e-9)
+    if requested_ps is None and longest > reach_ps and not np.any(kept > reach_ps):
         kept = np.append(kept, longest)
     if kept.size == 0:
         raise InputError(
@@ -70,13 +88,18 @@ def comparison_lags_ps(
 @dataclass(frozen=True)
 class LagPlan:
     """Time scales every analysis rule shares (all ps): the MD frame interval, the record interval
-    and training window, the longest MD lag analysed and the lags where MD and MD-GAN are compared."""
+    and training window, the longest MD lag analysed, the lags where MD and MD-GAN are compared and
+    the stretch statistic matching fitted (``matched_ps``, 0 without matching)."""
 
     frame_dt_ps: float
     record_dt_ps: float
     window_ps: float
     md_max_lag_ps: float
     compare_lags_ps: tuple[float, ...]
+    matched_ps: float = 0.0
+
+    def region(self, lag_ps: float) -> str:
+        return lag_region(lag_ps, self.window_ps, self.matched_ps)
 
     def to_json(self, path: str | Path) -> None:
         save_json(path, {**asdict(self), "compare_lags_ps": list(self.compare_lags_ps)})
@@ -99,15 +122,19 @@ def plan_lags(
     window_records: int,
     max_lag_fraction: float,
     requested_ps: list[float] | None = None,
+    matched_windows: int = 0,
 ) -> LagPlan:
-    """The shared lag plan from the MD runs' frame interval and length and the training windows."""
+    """The shared lag plan from the MD runs' frame interval and length and the training windows;
+    ``matched_windows``: the windows statistic matching spans (0 when it is off)."""
     md_max_lag_ps = max_lag_steps(shortest_run_frames, max_lag_fraction) * frame_dt_ps
     window_ps = window_records * record_dt_ps
-    compare = comparison_lags_ps(window_ps, record_dt_ps, md_max_lag_ps, requested_ps)
+    matched_ps = matched_windows * window_ps
+    compare = comparison_lags_ps(window_ps, record_dt_ps, md_max_lag_ps, requested_ps, matched_ps=matched_ps)
     return LagPlan(
         frame_dt_ps=float(frame_dt_ps),
         record_dt_ps=float(record_dt_ps),
         window_ps=float(window_ps),
         md_max_lag_ps=float(md_max_lag_ps),
         compare_lags_ps=tuple(round(float(v), 12) for v in compare),
+        matched_ps=float(matched_ps),
     )

@@ -20,8 +20,9 @@ from mdgan.analysis.tables import DIFFUSION_COLUMNS, diffusion_row
 
 
 def plan_for_runs(runs: Mapping[str, IonTracks], standardization: Mapping, max_lag_fraction: float,
-                  requested_ps: list[float] | None) -> LagPlan:
-    """The lag plan of the MD runs and the training windows (``standardization.json``)."""
+                  requested_ps: list[float] | None, matched_windows: int = 0) -> LagPlan:
+    """The lag plan of the MD runs and the training windows (``standardization.json``);
+    ``matched_windows``: the windows statistic matching spans (0 when it is off)."""
     return plan_lags(
         frame_dt_ps=frame_dt_ps(runs),
         shortest_run_frames=min(t.n_frames for t in runs.values()),
@@ -29,6 +30,7 @@ def plan_for_runs(runs: Mapping[str, IonTracks], standardization: Mapping, max_l
         window_records=int(standardization["window_records"]),
         max_lag_fraction=max_lag_fraction,
         requested_ps=requested_ps,
+        matched_windows=matched_windows,
     )
 
 
@@ -120,16 +122,24 @@ def diffusion_table(
     return pd.DataFrame(rows, columns=DIFFUSION_COLUMNS), fits
 
 
-def z_displacement_traces(runs: Mapping[str, IonTracks]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(time from the first frame, ps; z(t) - z(0), Angstrom (frames, ions)) of each run."""
-    return [(t.time_ps - t.time_ps[0], t.positions_ang[:, :, 2] - t.positions_ang[:1, :, 2]) for t in runs.values()]
+def c_axis(cell_ang: np.ndarray) -> tuple[np.ndarray, str]:
+    """Unit vector along a cell's c axis (rows of ``cell_ang`` (3, 3) are a, b, c, Angstrom) and
+    its name for labels: "z (= c)" when c lies along z (within 0.1 degree), else "c"."""
+    unit = np.asarray(cell_ang[2], dtype=np.float64) / np.linalg.norm(cell_ang[2])
+    return unit, "z (= c)" if unit[2] > np.cos(np.radians(0.1)) else "c"
 
 
-def generated_z_displacement(series: GeneratedSeries, n_ions: int) -> tuple[np.ndarray, np.ndarray]:
-    """Time (ps) and z(t) - z(0) (records, ions) of the first ``n_ions`` generated ions (all of
-    them where fewer were generated)."""
-    z = np.asarray(series.positions_ang[:n_ions, :, 2], dtype=np.float64)
-    return np.arange(series.n_records) * series.record_dt_ps, (z - z[:, :1]).T
+def z_displacement_traces(runs: Mapping[str, IonTracks], axis: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(time from the first frame, ps; displacement along the unit vector ``axis``, Angstrom
+    (frames, ions)) of each run."""
+    return [(t.time_ps - t.time_ps[0], (t.positions_ang - t.positions_ang[:1]) @ axis) for t in runs.values()]
+
+
+def generated_z_displacement(series: GeneratedSeries, n_ions: int, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time (ps) and the displacement along the unit vector ``axis`` (records, ions) of the first
+    ``n_ions`` generated ions (all of them where fewer were generated)."""
+    r = np.asarray(series.positions_ang[:n_ions], dtype=np.float64)
+    return np.arange(series.n_records) * series.record_dt_ps, ((r - r[:, :1]) @ axis).T
 
 
 def first_paths(positions_ion_major, n_ions: int, dt_ps: float, duration_ps: float) -> np.ndarray:

@@ -3,8 +3,9 @@ Wasserstein distance per lag, alpha2; one wide table with the generators side by
 
 Lags are whole records (``step_skip`` frames of the MD), log-spaced from one record to the longest
 lag the held-out MD supports (``max_lag_fraction`` of its longest piece); at each lag, the pieces
-long enough for it are pooled (a shorter piece's ions get zero weight there). The MD's own sampling
-noise for distributions is the Wasserstein distance between two halves of its ions (the floor).
+long enough for it are pooled (a shorter piece's ions get zero weight there). The floor for
+distributions is the Wasserstein distance a perfect generator with the generators' number of ions
+would show against the held-out MD (ion bootstrap, mdgan.analysis.displacements.wasserstein_floor_ang).
 
 The training part's own MD, through the same statistics (``training_stats``), is what a perfect model
 of the training part would score: its ratio to the held-out MD is the run-to-run scatter that no
@@ -20,8 +21,14 @@ import numpy as np
 import pandas as pd
 
 from mdgan.analysis.diffusion import DiffusionFit, fit_diffusion
-from mdgan.analysis.displacements import DisplacementStats, combine_stats, displacement_stats, wasserstein_ang
-from mdgan.analysis.lags import log_lags, max_lag_steps
+from mdgan.analysis.displacements import (
+    DisplacementStats,
+    combine_stats,
+    displacement_stats,
+    wasserstein_ang,
+    wasserstein_floor_ang,
+)
+from mdgan.analysis.lags import lag_region, log_lags, max_lag_steps
 from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples, pool_samples
 from mdgan.analysis.series import ion_major
 from mdgan.errors import InputError
@@ -98,10 +105,12 @@ def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max
     s = displacement_stats(positions_ang, lag_steps[fits], sample_lag_steps[sample_fits], dt_ps, max_origins)
     count, r2, r4 = (np.zeros(lag_steps.size) for _ in range(3))
     count[fits], r2[fits], r4[fits] = s.count, s.sum_r2_ang2, s.sum_r4_ang4
-    samples = iter(s.samples_ang)
+    samples, sample_ions = iter(s.samples_ang), iter(s.samples_ion)
     return DisplacementStats(
         lag_steps, dt_ps, count, r2, r4, sample_lag_steps,
         tuple(next(samples) if ok else np.empty(0, np.float32) for ok in sample_fits),
+        tuple(next(sample_ions) if ok else np.empty(0, np.int32) for ok in sample_fits),
+        n_ions=s.n_ions,
     )
 
 
@@ -113,25 +122,16 @@ def md_msd(pieces: Mapping[str, IonTracks], grid: LagGrid) -> MSDSamples:
 
 def heldout_stats(
     pieces: Mapping[str, IonTracks], grid: LagGrid, fit_settings: Mapping, max_origins: int = 500
-) -> tuple[SourceStats, DisplacementStats, DisplacementStats]:
-    """Statistics of the held-out MD (pieces pooled, all origins within each piece), and those of
-    two halves of its ions (for the MD's own distribution floor)."""
+) -> SourceStats:
+    """Statistics of the held-out MD (pieces pooled, all origins within each piece)."""
     frame_lags = grid.msd * grid.step_skip
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
     sample_lags = grid.distribution * grid.step_skip
     msd = md_msd(pieces, grid)
-
-    def displacements(ions: str) -> DisplacementStats:
-        stats = []
-        for t in pieces.values():
-            x, half = ion_major(t), t.n_ions // 2
-            x = {"all": x, "first": x[:half], "second": x[half:]}[ions]
-            if x.shape[0]:
-                stats.append(_padded_displacements(x, frame_lags, sample_lags, frame_dt_ps, max_origins))
-        return combine_stats(stats)
-
-    heldout = SourceStats(msd, displacements("all"), _fit(msd, fit_settings))
-    return heldout, displacements("first"), displacements("second")
+    displacements = combine_stats([
+        _padded_displacements(ion_major(t), frame_lags, sample_lags, frame_dt_ps, max_origins) for t in pieces.values()
+    ])
+    return SourceStats(msd, displacements, _fit(msd, fit_settings))
 
 
 def training_stats(
@@ -164,6 +164,7 @@ def training_stats(
         d, count=np.where(keep, d.count, 0.0), sum_r2_ang2=np.where(keep, d.sum_r2_ang2, 0.0),
         sum_r4_ang4=np.where(keep, d.sum_r4_ang4, 0.0), sum_dr_ang=None,
         samples_ang=tuple(x if ok else np.empty(0, np.float32) for x, ok in zip(d.samples_ang, sample_keep)),
+        samples_ion=tuple(x if ok else np.empty(0, np.int32) for x, ok in zip(d.samples_ion, sample_keep)),
     )
     return SourceStats(msd, displacements, fit)
 
@@ -202,28 +203,35 @@ def _distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def fidelity_table(
     heldout: SourceStats,
-    halves: tuple[DisplacementStats, DisplacementStats],
     generated: Mapping[str, SourceStats],
     grid: LagGrid,
     truth_D_cm2_s: float | None = None,
     training: SourceStats | None = None,
+    matched_records: int = 0,
 ) -> pd.DataFrame:
     """Rows per quantity and lag; columns ``heldout``/``heldout_err`` and, per generator name,
     ``<name>``, ``<name>_err``, ``<name>_ratio``, ``<name>_ratio_err`` (generated / held-out).
 
     msd_ang2 at every lag; D_cm2_s (each series' own diffusive regime, NaN where none);
     D_truth_cm2_s (the known D in ``heldout``, ratios against it); wasserstein_ang at the
-    distribution lags (``heldout`` is the floor between two halves of the MD ions, ``<name>`` the
-    distance to the MD, ``<name>_ratio`` distance / floor); alpha2 at every lag (no errors).
+    distribution lags (``heldout`` is the floor: what a perfect generator with as many ions as the
+    largest generated set would show, ``<name>`` the distance to the MD, ``<name>_ratio`` distance /
+    floor); alpha2 at every lag (no errors).
     ``training`` (the training part's MD, ``training_stats``), if given, adds the same four columns
     named ``training_md`` (a perfect model of the training part), NaN at lags it does not support.
+    ``region`` (mdgan.analysis.lags.REGIONS): inside the window, matched (up to ``matched_records``,
+    the stretch statistic matching fitted to the training part) or beyond matched.
     """
     window = grid.window_records
+
+    def regions(lags: np.ndarray) -> list[str]:
+        return [lag_region(float(lag), window, matched_records) for lag in lags]
+
     base = {
         "quantity": "msd_ang2",
         "lag_ps": grid.lag_ps,
         "lag_records": grid.msd,
-        "region": np.where(grid.msd <= window, "inside window", "beyond window"),
+        "region": regions(grid.msd),
     }
     h = heldout.curve
     msd = pd.DataFrame({**base, "heldout": h.msd_ang2, "heldout_err": h.msd_err_ang2})
@@ -233,11 +241,13 @@ def fidelity_table(
              "heldout": heldout.fit.D_cm2_s, "heldout_err": heldout.fit.D_err_cm2_s}
     truth_row = {**d_row, "quantity": "D_truth_cm2_s", "heldout": truth_D_cm2_s, "heldout_err": 0.0}
     dist_ps = grid.distribution * grid.record_dt_ps
-    floor = np.array([wasserstein_ang(halves[0].samples_ang[i], halves[1].samples_ang[i])
-                      for i in range(grid.distribution.size)])
+    held = heldout.displacements
+    n_generated_ions = max((s.displacements.n_ions for s in generated.values()), default=held.n_ions)
+    floor = np.array([wasserstein_floor_ang(held.samples_ang[i], held.samples_ion[i], n_generated_ions)
+                      if held.samples_ang[i].size else np.nan for i in range(grid.distribution.size)])
     wass = pd.DataFrame({
         "quantity": "wasserstein_ang", "lag_ps": dist_ps, "lag_records": grid.distribution,
-        "region": np.where(grid.distribution <= window, "inside window", "beyond window"),
+        "region": regions(grid.distribution),
         "heldout": floor, "heldout_err": np.nan,
     })
     sources = dict(generated)

@@ -10,12 +10,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from mdgan.analysis.figures import shade_regions  # noqa: E402
 from mdgan.validation.compare import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
 
 HELDOUT_COLOR = "#1f4e9c"
 COLORS = {"mdgan": "#d9541e", "baseline": "#3a9a4a"}
 LABELS = {"mdgan": "MD-GAN", "baseline": "baseline"}
-WINDOW_COLOR = "0.85"
 TRAINING_COLOR = "0.45"
 
 
@@ -25,11 +25,9 @@ def generator_names(table: pd.DataFrame) -> list[str]:
     return [n for n in names if n != TRAINING_MD]
 
 
-def _window(ax, window_ps: float) -> None:
-    ax.axvspan(ax.get_xlim()[0], window_ps, color=WINDOW_COLOR, zorder=0, label=f"training window ({window_ps:.3g} ps)")
-
-
-def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 0.15) -> Figure:
+def plot_fidelity(
+    table: pd.DataFrame, window_ps: float, msd_tolerance: float = 0.15, matched_ps: float = 0.0
+) -> Figure:
     """Four panels against the held-out MD: (a) MSD, (b) MSD ratio with the +-tolerance band,
     (c) Wasserstein distance of |dr| per lag with the MD's own floor, (d) alpha2. Where the table
     holds the training part's MD, (b) shows its ratio too: what a perfect model of it would score."""
@@ -67,7 +65,7 @@ def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 
     b.set_ylim(max(0.0, min(1 - 1.5 * msd_tolerance, low - 0.05)), min(3.0, max(1 + 1.5 * msd_tolerance, high + 0.05)))
 
     tw = wass["lag_ps"].to_numpy()
-    c.plot(tw, wass["heldout"], color=HELDOUT_COLOR, marker="o", lw=1.5, label="MD floor (half vs half of the ions)")
+    c.plot(tw, wass["heldout"], color=HELDOUT_COLOR, marker="o", lw=1.5, label="floor: a perfect generator of as many ions")
     for n in names:
         c.plot(tw, wass[n], color=COLORS.get(n), marker="o", lw=1.5, label=LABELS.get(n, n))
     c.set(xscale="log", yscale="log", xlabel="lag t (ps)", ylabel="Wasserstein-1 distance of |Δr| (Å)",
@@ -80,6 +78,6 @@ def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 
     d.set(xscale="log", xlabel="lag t (ps)", ylabel="non-Gaussian parameter α$_2$", title="(d) α$_2$(t)")
 
     for ax in axes.ravel():
-        _window(ax, window_ps)
+        shade_regions(ax, window_ps, matched_ps)
         ax.legend(fontsize=8)
     return fig

@@ -36,10 +36,10 @@ def d_deviation(table: pd.DataFrame, name: str) -> tuple[float, str]:
 
 
 def wasserstein_beyond_window(table: pd.DataFrame, name: str, other: str) -> tuple[int, int]:
-    """At how many compared lags beyond the training window ``name``'s Wasserstein distance to the MD
-    is below ``other``'s, and how many such lags there are."""
+    """At how many compared lags beyond the training window (matched or not) ``name``'s Wasserstein
+    distance to the MD is below ``other``'s, and how many such lags there are."""
     w = _rows(table, "wasserstein_ang")
-    beyond = w[w["region"] == "beyond window"]
+    beyond = w[w["region"] != "inside window"]
     return int(np.sum(beyond[name] < beyond[other])), len(beyond)
 
 
