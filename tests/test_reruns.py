@@ -107,8 +107,8 @@ def test_touching_an_input_without_changing_it_reruns_nothing(tiny_run):
 
 
 def test_editing_package_code_reruns_the_rules_that_run_it(tiny_run):
-    """The package modules a script calls are inputs: windows.py reruns the windowing onwards."""
-    with edited(tiny_run.workdir / "src/mdgan/windows.py", lambda text: text + "\n# edited\n"):
+    """The package modules a script calls are inputs: dataset.py reruns the windowing onwards."""
+    with edited(tiny_run.workdir / "src/mdgan/dataset.py", lambda text: text + "\n# edited\n"):
         planned = plan(tiny_run)
     assert ("make_windows", "") in planned and not rules(planned) & {"parse_run", "extract_species"}
     assert onwards(tiny_run.workdir, "make_windows", tiny_run.configs) <= planned

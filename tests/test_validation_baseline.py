@@ -10,7 +10,7 @@ from mdgan.validation.baseline import (
     pooled_autocovariance,
     write_positions,
 )
-from mdgan.windows import cut_windows
+from mdgan.dataset import cut_windows
 
 PHI = np.array([[0.6, -0.3], [1.2, -0.5], [-0.4, 0.2]])  # stationary AR(2) per component
 

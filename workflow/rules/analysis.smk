@@ -39,7 +39,7 @@ rule analysis_lags:
     input:
         tracks=MD_TRACKS,
         stats=STANDARDIZATION,
-        code=package_files(*ANALYSIS_GLUE, "windows.py"),
+        code=package_files(*ANALYSIS_GLUE, "dataset.py"),
     output:
         LAG_PLAN,
     log:
@@ -306,7 +306,7 @@ rule figure_training:
         log=f"{RESULTS}/model/training_log.csv",
         stats=STANDARDIZATION,
         code=package_files(*ANALYSIS_GLUE, "analysis/figures.py")
-        + package_files("windows.py"),
+        + package_files("dataset.py"),
     output:
         **FIGURE_OUTPUTS["training"],
     log:

@@ -29,7 +29,7 @@ _check_config(config)
 
 
 def package_files(*modules):
-    """Source files of the package modules (``"io"``, ``"windows.py"``) a rule's code runs.
+    """Source files of the package modules (``"io"``, ``"dataset.py"``) a rule's code runs.
 
     Declared as inputs so that a change of that code reruns the rule and what follows.
     """

@@ -13,7 +13,7 @@ rule train_mdgan:
             "model/state.py",
             "model/training.py",
             "model/matching.py",
-            "windows.py",
+            "dataset.py",
         ),
     output:
         generator=f"{RESULTS}/model/generator.pt",

@@ -5,7 +5,7 @@
 report: "../report/workflow.rst"
 
 
-from mdgan.analysis.conditions import stage_benchmark_files
+from mdgan.workflow.benchmarks import stage_benchmark_files
 
 # Stage label -> a file that stage makes (the data contract's paths); the conditions table reads the
 # benchmark file of whichever rule makes it, so it does not depend on other rule files' names.
@@ -34,7 +34,7 @@ rule conditions_table:
             {f for files in stage_benchmarks(wc).values() for f in files}
         ),
         code=package_files(
-            "extract.py", "windows.py", "analysis/conditions.py", "analysis/tables.py"
+            "extract.py", "dataset.py", "analysis/conditions.py", "analysis/tables.py"
         ),
     output:
         html=report(

@@ -4,14 +4,14 @@
 
 VALIDATION = f"{RESULTS}/validation"
 VALIDATION_CONFIG = config["validation"]
-# package code of the comparison (validation/compare.py and what it runs)
+# package code of the comparison (validation/comparison.py and what it runs)
 VALIDATION_ANALYSIS_CODE = ["analysis/diffusion.py", "analysis/displacements.py", "analysis/lags.py",
-                            "analysis/msd.py", "analysis/series.py", "validation/compare.py",
+                            "analysis/msd.py", "analysis/series.py", "validation/comparison.py",
                             "validation/split.py"]  # fmt: skip
 
 
 if VALIDATION_CONFIG["enabled"]:
-    from mdgan.validation.workflow import validation_plan
+    from mdgan.workflow.validation import validation_plan
 
     # a bad split or training key stops the run here, before any job
     VPLAN = validation_plan(config, RESULTS)
@@ -20,7 +20,7 @@ if VALIDATION_CONFIG["enabled"]:
         """Standardised training windows from the training part only."""
         input:
             tracks=VPLAN["training"]["tracks"],
-            code=package_files("windows.py", "extract.py", "validation/split.py"),
+            code=package_files("dataset.py", "extract.py", "validation/split.py"),
         output:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
@@ -51,7 +51,7 @@ if VALIDATION_CONFIG["enabled"]:
                 "model/state.py",
                 "model/training.py",
                 "model/matching.py",
-                "windows.py",
+                "dataset.py",
             ),
         output:
             generator=f"{VALIDATION}/model/generator.pt",
@@ -197,7 +197,7 @@ if VALIDATION_CONFIG["enabled"]:
                 "analysis/figures.py",
                 "validation/figures.py",
                 "extract.py",
-                "windows.py",
+                "dataset.py",
             ),
         output:
             table=report(

@@ -6,7 +6,7 @@ from mdgan.analysis.tables import write_csv
 from mdgan.atomic_io import atomic_write
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
-from mdgan.windows import load_standardization
+from mdgan.dataset import load_standardization
 
 p = snakemake.params
 with script_logging(snakemake.log[0]):

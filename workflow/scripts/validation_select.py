@@ -5,7 +5,7 @@ from mdgan.model.generation import start_positions
 from mdgan.model.generator_file import load_generators
 from mdgan.model.settings import GenerationSettings, settings_from_dict
 from mdgan.smk import limit_threads, script_logging
-from mdgan.validation.compare import lag_grid, md_msd
+from mdgan.validation.comparison import lag_grid, md_msd
 from mdgan.validation.selection import checkpoint_scores, choose, write_selected
 from mdgan.validation.split import load_part, pieces_from_params
 

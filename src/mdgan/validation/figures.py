@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from mdgan.validation.compare import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
+from mdgan.validation.comparison import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
 
 HELDOUT_COLOR = "#1f4e9c"
 COLORS = {"mdgan": "#d9541e", "baseline": "#3a9a4a"}
