@@ -15,7 +15,7 @@ FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
 # Package code every analysis rule runs (the shared glue); each rule adds its own modules.
 ANALYSIS_GLUE = (
     "extract.py",
-    "analysis/stages.py",
+    "analysis/paths.py",
     "analysis/series.py",
     "analysis/lags.py",
 )

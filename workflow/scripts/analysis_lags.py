@@ -1,4 +1,4 @@
-from mdgan.analysis.stages import plan_for_runs
+from mdgan.analysis.lags import plan_for_runs
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
 from mdgan.dataset import load_standardization

@@ -34,7 +34,8 @@ def _diffusion_label(name: str, fit: DiffusionFit | None) -> str:
     return f"{name} (D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note})"
 
 
-def _shade_window(ax, window_ps: float) -> None:
+def shade_window(ax, window_ps: float) -> None:
+    """The training window in grey, from the left edge (log axes) or 0 to ``window_ps``."""
     left = ax.get_xlim()[0] if ax.get_xscale() == "log" else 0.0
     ax.axvspan(left, window_ps, color=WINDOW_COLOR, zorder=0, label=f"training window ({window_ps:.3g} ps)")
 
@@ -60,7 +61,7 @@ def plot_msd(
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
-    _shade_window(ax, window_ps)
+    shade_window(ax, window_ps)
     ax.set_xlabel("lag time t (ps)")
     ax.set_ylabel(f"mean squared displacement ({ANGSTROM2})")
     ax.legend(fontsize="small", loc="upper left")
@@ -158,7 +159,7 @@ def plot_van_hove(
     ax_a2.axhline(0.0, color="k", lw=0.6)
     ax_a2.set_xscale("log")
     ax_a2.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
-    _shade_window(ax_a2, window_ps)
+    shade_window(ax_a2, window_ps)
     ax_a2.set_xlabel("lag time t (ps)")
     ax_a2.set_ylabel("non-Gaussian parameter α$_2$ (dimensionless)")
     ax_a2.set_title("(b) non-Gaussian parameter", loc="left")

@@ -10,12 +10,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from mdgan.analysis.figures import shade_window  # noqa: E402
 from mdgan.validation.comparison import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
 
 HELDOUT_COLOR = "#1f4e9c"
 COLORS = {"mdgan": "#d9541e", "baseline": "#3a9a4a"}
 LABELS = {"mdgan": "MD-GAN", "baseline": "baseline"}
-WINDOW_COLOR = "0.85"
 TRAINING_COLOR = "0.45"
 
 
@@ -23,10 +23,6 @@ def generator_names(table: pd.DataFrame) -> list[str]:
     """The generators in a comparison table (columns ``<name>_ratio``; not the training part's MD)."""
     names = [c[: -len("_ratio")] for c in table.columns if c.endswith("_ratio") and not c.endswith("_err")]
     return [n for n in names if n != TRAINING_MD]
-
-
-def _window(ax, window_ps: float) -> None:
-    ax.axvspan(ax.get_xlim()[0], window_ps, color=WINDOW_COLOR, zorder=0, label=f"training window ({window_ps:.3g} ps)")
 
 
 def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 0.15) -> Figure:
@@ -80,6 +76,6 @@ def plot_fidelity(table: pd.DataFrame, window_ps: float, msd_tolerance: float = 
     d.set(xscale="log", xlabel="lag t (ps)", ylabel="non-Gaussian parameter α$_2$", title="(d) α$_2$(t)")
 
     for ax in axes.ravel():
-        _window(ax, window_ps)
+        shade_window(ax, window_ps)
         ax.legend(fontsize=8)
     return fig
