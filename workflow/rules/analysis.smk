@@ -238,7 +238,7 @@ rule figure_msd:
     params:
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_msd.py"
+        "../scripts/figure_msd.py"
 
 
 rule figure_z_displacement:
@@ -256,7 +256,7 @@ rule figure_z_displacement:
     params:
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_z_displacement.py"
+        "../scripts/figure_z_displacement.py"
 
 
 rule figure_ion_paths:
@@ -275,7 +275,7 @@ rule figure_ion_paths:
         duration_ps=ANALYSIS["figures"]["ion_paths_ps"],
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_ion_paths.py"
+        "../scripts/figure_ion_paths.py"
 
 
 rule figure_van_hove:
@@ -297,7 +297,7 @@ rule figure_van_hove:
         bins=ANALYSIS["figures"]["van_hove_bins"],
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_van_hove.py"
+        "../scripts/figure_van_hove.py"
 
 
 rule figure_training:
@@ -316,4 +316,4 @@ rule figure_training:
     params:
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_training.py"
+        "../scripts/figure_training.py"

@@ -33,7 +33,7 @@ rule train_mdgan:
         device=config["training"]["device"],
         state_dir=f"{RESULTS}/model/state",
     script:
-        "../scripts/train.py"
+        "../scripts/train_mdgan.py"
 
 
 rule generate_mdgan:
@@ -62,4 +62,4 @@ rule generate_mdgan:
         generation=config_without_runtime("generation"),
         device=config["generation"]["device"],
     script:
-        "../scripts/generate.py"
+        "../scripts/generate_mdgan.py"

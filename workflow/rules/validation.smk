@@ -71,7 +71,7 @@ if VALIDATION_CONFIG["enabled"]:
             device=config["training"]["device"],
             state_dir=f"{VALIDATION}/model/state",
         script:
-            "../scripts/train.py"
+            "../scripts/train_mdgan.py"
 
     rule validation_select_checkpoints:
         """Score every saved checkpoint on the selection part; keep the chosen ones for generation."""
@@ -105,7 +105,7 @@ if VALIDATION_CONFIG["enabled"]:
             generation={**VPLAN["generation_settings"], "checkpoints": 1},
             device=config["generation"]["device"],
         script:
-            "../scripts/validation_select.py"
+            "../scripts/validation_select_checkpoints.py"
 
     rule validation_generate_mdgan:
         """Long series from the selected checkpoints (the model rules' script, other paths)."""
@@ -134,7 +134,7 @@ if VALIDATION_CONFIG["enabled"]:
             },
             device=config["generation"]["device"],
         script:
-            "../scripts/generate.py"
+            "../scripts/generate_mdgan.py"
 
     rule validation_fit_baseline:
         """AR(p) (or Gaussian) increments fitted to the same training windows."""
@@ -152,7 +152,7 @@ if VALIDATION_CONFIG["enabled"]:
             order=VALIDATION_CONFIG["baseline"]["order"],
             method=VALIDATION_CONFIG["baseline"]["method"],
         script:
-            "../scripts/validation_baseline_fit.py"
+            "../scripts/validation_fit_baseline.py"
 
     rule validation_generate_baseline:
         """Baseline series with MD-GAN's layout, ion count, length and start positions."""
@@ -178,7 +178,7 @@ if VALIDATION_CONFIG["enabled"]:
             start_seed=config["generation"]["seed"],
             seed=VALIDATION_CONFIG["baseline"]["seed"],
         script:
-            "../scripts/validation_baseline_generate.py"
+            "../scripts/validation_generate_baseline.py"
 
     rule validation_compare:
         """MD-GAN and the baseline against the held-out MD: MSD ratio, D, Wasserstein per lag, alpha2;
