@@ -11,14 +11,6 @@ STANDARDIZATION = f"{RESULTS}/dataset/standardization.json"
 LAG_PLAN = f"{RESULTS}/analysis/lags.json"
 FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
 
-
-# Package code every analysis rule runs (the shared glue); each rule adds its own modules.
-ANALYSIS_GLUE = (
-    "extract.py",
-    "analysis/paths.py",
-    "analysis/series.py",
-    "analysis/lags.py",
-)
 # The figure rules' outputs: the PNG goes into the report with its caption, the PDF beside it.
 FIGURE_OUTPUTS = {
     name: {
@@ -39,7 +31,7 @@ rule analysis_lags:
     input:
         tracks=MD_TRACKS,
         stats=STANDARDIZATION,
-        code=package_files(*ANALYSIS_GLUE, "dataset.py"),
+        code=script_code("analysis_lags.py"),
     output:
         LAG_PLAN,
     log:
@@ -59,7 +51,7 @@ rule msd_md:
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+        code=script_code("msd_md.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_md.csv",
         ions=f"{RESULTS}/analysis/msd_md_ions.npz",
@@ -82,7 +74,7 @@ rule msd_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+        code=script_code("msd_generated.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_generated.csv",
         ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
@@ -106,7 +98,7 @@ rule displacements_md:
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
+        code=script_code("displacements_md.py"),
     output:
         f"{RESULTS}/analysis/displacements_md.npz",
     log:
@@ -128,7 +120,7 @@ rule displacements_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
+        code=script_code("displacements_generated.py"),
     output:
         f"{RESULTS}/analysis/displacements_generated.npz",
     log:
@@ -153,13 +145,7 @@ rule diffusion:
         md=rules.msd_md.output.ions,
         generated=rules.msd_generated.output.ions,
         tracks=MD_TRACKS,
-        code=package_files(
-            *ANALYSIS_GLUE,
-            "analysis/msd.py",
-            "analysis/diffusion.py",
-            "analysis/conductivity.py",
-            "analysis/tables.py",
-        ),
+        code=script_code("diffusion.py"),
     output:
         report(
             f"{RESULTS}/analysis/diffusion.csv",
@@ -192,14 +178,7 @@ rule comparison:
         msd_generated=rules.msd_generated.output.ions,
         displacements_md=rules.displacements_md.output[0],
         displacements_generated=rules.displacements_generated.output[0],
-        code=package_files(
-            *ANALYSIS_GLUE,
-            "analysis/msd.py",
-            "analysis/diffusion.py",
-            "analysis/displacements.py",
-            "analysis/comparison.py",
-            "analysis/tables.py",
-        ),
+        code=script_code("comparison.py"),
     output:
         report(
             f"{RESULTS}/analysis/comparison.csv",
@@ -222,13 +201,7 @@ rule figure_msd:
         msd_generated=rules.msd_generated.output.csv,
         diffusion=rules.diffusion.output[0],
         plan=LAG_PLAN,
-        code=package_files(
-            *ANALYSIS_GLUE,
-            "analysis/msd.py",
-            "analysis/diffusion.py",
-            "analysis/tables.py",
-            "analysis/figures.py",
-        ),
+        code=script_code("figure_msd.py"),
     output:
         **FIGURE_OUTPUTS["msd"],
     log:
@@ -246,7 +219,7 @@ rule figure_z_displacement:
     input:
         **GENERATED,
         tracks=MD_TRACKS,
-        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
+        code=script_code("figure_z_displacement.py"),
     output:
         **FIGURE_OUTPUTS["z_displacement"],
     log:
@@ -264,7 +237,7 @@ rule figure_ion_paths:
     input:
         **GENERATED,
         track=MD_TRACKS[0],
-        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
+        code=script_code("figure_ion_paths.py"),
     output:
         **FIGURE_OUTPUTS["ion_paths"],
     log:
@@ -284,9 +257,7 @@ rule figure_van_hove:
         md=rules.displacements_md.output[0],
         generated=rules.displacements_generated.output[0],
         plan=LAG_PLAN,
-        code=package_files(
-            *ANALYSIS_GLUE, "analysis/displacements.py", "analysis/figures.py"
-        ),
+        code=script_code("figure_van_hove.py"),
     output:
         **FIGURE_OUTPUTS["van_hove"],
     log:
@@ -305,8 +276,7 @@ rule figure_training:
     input:
         log=f"{RESULTS}/model/training_log.csv",
         stats=STANDARDIZATION,
-        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py")
-        + package_files("dataset.py"),
+        code=script_code("figure_training.py"),
     output:
         **FIGURE_OUTPUTS["training"],
     log:

@@ -33,9 +33,7 @@ rule conditions_table:
         benchmarks=lambda wc: sorted(
             {f for files in stage_benchmarks(wc).values() for f in files}
         ),
-        code=package_files(
-            "extract.py", "dataset.py", "analysis/conditions.py", "analysis/tables.py"
-        ),
+        code=script_code("conditions_table.py"),
     output:
         html=report(
             f"{RESULTS}/report/conditions.html",

@@ -4,10 +4,6 @@
 
 VALIDATION = f"{RESULTS}/validation"
 VALIDATION_CONFIG = config["validation"]
-# package code of the comparison (validation/comparison.py and what it runs)
-VALIDATION_ANALYSIS_CODE = ["analysis/diffusion.py", "analysis/displacements.py", "analysis/lags.py",
-                            "analysis/msd.py", "analysis/series.py", "validation/comparison.py",
-                            "validation/split.py"]  # fmt: skip
 
 
 if VALIDATION_CONFIG["enabled"]:
@@ -20,7 +16,7 @@ if VALIDATION_CONFIG["enabled"]:
         """Standardised training windows from the training part only."""
         input:
             tracks=VPLAN["training"]["tracks"],
-            code=package_files("dataset.py", "extract.py", "validation/split.py"),
+            code=script_code("validation_windows.py"),
         output:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
@@ -45,14 +41,7 @@ if VALIDATION_CONFIG["enabled"]:
         input:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
-            code=package_files(
-                *MODEL_CODE,
-                "model/losses.py",
-                "model/state.py",
-                "model/training.py",
-                "model/matching.py",
-                "dataset.py",
-            ),
+            code=script_code("train_mdgan.py"),
         output:
             generator=f"{VALIDATION}/model/generator.pt",
             log_csv=f"{VALIDATION}/model/training_log.csv",
@@ -78,13 +67,7 @@ if VALIDATION_CONFIG["enabled"]:
         input:
             generator=f"{VALIDATION}/model/generator.pt",
             tracks=VPLAN["selection"]["tracks"],
-            code=package_files(
-                *MODEL_CODE,
-                "model/generation.py",
-                *VALIDATION_ANALYSIS_CODE,
-                "validation/selection.py",
-                "extract.py",
-            ),
+            code=script_code("validation_select_checkpoints.py"),
         output:
             generator=f"{VALIDATION}/model/selected_generator.pt",
             scores=f"{VALIDATION}/checkpoint_scores.csv",
@@ -112,9 +95,7 @@ if VALIDATION_CONFIG["enabled"]:
         input:
             generator=f"{VALIDATION}/model/selected_generator.pt",
             tracks=VPLAN["training"]["tracks"],
-            code=package_files(
-                *MODEL_CODE, "model/generation.py", "extract.py", "trajectory.py"
-            ),
+            code=script_code("generate_mdgan.py"),
         output:
             positions=f"{VALIDATION}/generated/positions.npy",
             meta=f"{VALIDATION}/generated/meta.json",
@@ -141,7 +122,7 @@ if VALIDATION_CONFIG["enabled"]:
         input:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
-            code=package_files("validation/baseline.py"),
+            code=script_code("validation_fit_baseline.py"),
         output:
             model=f"{VALIDATION}/baseline/model.json",
         log:
@@ -159,9 +140,7 @@ if VALIDATION_CONFIG["enabled"]:
         input:
             model=f"{VALIDATION}/baseline/model.json",
             tracks=VPLAN["training"]["tracks"],
-            code=package_files(
-                "validation/baseline.py", "model/generation.py", "extract.py"
-            ),
+            code=script_code("validation_generate_baseline.py"),
         output:
             positions=f"{VALIDATION}/baseline/positions.npy",
             meta=f"{VALIDATION}/baseline/meta.json",
@@ -192,13 +171,7 @@ if VALIDATION_CONFIG["enabled"]:
             mdgan_meta=f"{VALIDATION}/generated/meta.json",
             baseline=f"{VALIDATION}/baseline/positions.npy",
             baseline_meta=f"{VALIDATION}/baseline/meta.json",
-            code=package_files(
-                *VALIDATION_ANALYSIS_CODE,
-                "analysis/figures.py",
-                "validation/figures.py",
-                "extract.py",
-                "dataset.py",
-            ),
+            code=script_code("validation_compare.py"),
         output:
             table=report(
                 f"{VALIDATION}/comparison.csv",
