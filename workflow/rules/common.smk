@@ -77,7 +77,7 @@ def final_targets():
     targets += [
         f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
     ]
-    targets += [f"{RESULTS}/report/conditions.html"]
+    targets += [f"{RESULTS}/analysis/conditions.csv"]
     # held-out validation (workflow/rules/validation.smk)
     if config["validation"]["enabled"]:
         targets += [f"{RESULTS}/validation/comparison.csv"]

@@ -35,13 +35,12 @@ rule conditions_table:
         ),
         code=script_code("conditions_table.py"),
     output:
-        html=report(
-            f"{RESULTS}/report/conditions.html",
+        report(
+            f"{RESULTS}/analysis/conditions.csv",
             caption="../report/conditions.rst",
             category="Calculation conditions",
             labels={"table": "calculation conditions"},
         ),
-        csv=f"{RESULTS}/analysis/conditions.csv",
     log:
         f"{RESULTS}/logs/analysis/conditions_table.log",
     conda:
