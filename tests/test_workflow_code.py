@@ -111,3 +111,26 @@ def test_scripts_are_named_as_their_rules_and_all_used():
         assert script.parent == SCRIPTS
     unused = {p.name for p in SCRIPTS.glob("*.py")} - {s.name for s in scripts.values()}
     assert not unused, f"scripts no rule runs: {sorted(unused)}"
+
+
+def test_architecture_page_names_every_rule_and_only_existing_functions():
+    """docs/architecture.md leads from an output to its rule and code: every rule is on it, and every
+    package function it names exists."""
+    import importlib
+
+    page = (REPO / "docs" / "architecture.md").read_text()
+    missing = [rule for rule in script_rules() if f"`{rule}`" not in page]
+    assert not missing, f"docs/architecture.md does not name the rules {missing}"
+    modules = "|".join(p.stem for p in (SRC / "mdgan").iterdir()
+                       if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").is_file()))
+    for dotted in re.findall(rf"`((?:{modules})(?:\.\w+)+)`", page):
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):  # the longest importable module, then attributes
+            try:
+                obj = importlib.import_module(".".join(["mdgan", *parts[:cut]]))
+            except ModuleNotFoundError:
+                continue
+            for name in parts[cut:]:
+                assert hasattr(obj, name), f"docs/architecture.md names {dotted}: no {name}"
+                obj = getattr(obj, name)
+            break
