@@ -123,7 +123,7 @@ def test_training_figure_plots_losses_and_msd_ratios():
 
 
 def test_ion_paths_of_a_short_series_are_drawn_whole_with_a_warning():
-    from mdgan.analysis.stages import first_paths
+    from mdgan.analysis.paths import first_paths
 
     positions = np.arange(2 * 11 * 3, dtype=float).reshape(2, 11, 3)
     np.testing.assert_array_equal(first_paths(positions, 1, 0.1, 0.5), positions[:1, :6])
@@ -133,7 +133,7 @@ def test_ion_paths_of_a_short_series_are_drawn_whole_with_a_warning():
 
 
 def test_displacements_are_taken_along_the_c_axis_and_named_so():
-    from mdgan.analysis.stages import c_axis, z_displacement_traces
+    from mdgan.analysis.paths import c_axis, z_displacement_traces
 
     orthogonal = np.diag([8.9, 15.4, 22.3])
     axis, name = c_axis(orthogonal)

@@ -132,11 +132,9 @@ def test_every_output_is_complete_and_right(cluster_run):
     assert len(msd_rows) > 0 and np.isfinite(msd_rows[["md", "generated", "ratio"]].to_numpy()).all()
     np.testing.assert_allclose(msd_rows["ratio"], msd_rows["generated"] / msd_rows["md"], rtol=1e-4)
     conditions = pd.read_csv(results / "analysis/conditions.csv")
-    html = (results / "report/conditions.html").read_text()
     for run in runs:
-        assert run in conditions.to_string() and f"MD run {run}" in html
-    checked |= {"analysis/lags.json", "analysis/diffusion.csv", "analysis/comparison.csv", "analysis/conditions.csv",
-                "report/conditions.html"}
+        assert f"MD run {run}" in set(conditions["section"])
+    checked |= {"analysis/lags.json", "analysis/diffusion.csv", "analysis/comparison.csv", "analysis/conditions.csv"}
 
     # figures: PNGs that decode to a drawn (not blank) image, PDFs that are complete files
     from matplotlib.image import imread

@@ -4,7 +4,7 @@ Every rule that runs code names an env file in envs/; every env file exists, is 
 to exact versions from conda-forge, installs the project's package by an editable pip entry whose
 path reaches the project root from where Snakemake puts its copy of the file, lists every
 third-party module that the rule's script imports directly or through the ``mdgan`` modules it
-reaches (followed transitively with ``ast``), lists nothing else, and provides every dependency
+reaches (its import closure, ``mdgan.workflow.code``), lists nothing else, and provides every dependency
 the pip install of the package would otherwise fetch from PyPI.
 """
 
@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 from packaging.requirements import Requirement
+
+from mdgan.workflow.code import script_code
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = ROOT / "envs"
@@ -109,18 +111,6 @@ def workflow_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _module_file(dotted: str) -> Path | None:
-    """Source file of a module of the project's package, or None if not one."""
-    parts = dotted.split(".")
-    if parts[0] != "mdgan":
-        return None
-    base = PACKAGE.joinpath(*parts[1:])
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _is_optional(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """An import inside ``try: ... except ImportError`` or ``if TYPE_CHECKING:`` is optional."""
     child, parent = node, parents.get(node)
@@ -136,51 +126,23 @@ def _is_optional(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
-def _imports(path: Path, module: str | None) -> set[str]:
-    """Dotted names of the modules ``path`` imports (all of them, also inside functions)."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    package = module if module and path.name == "__init__.py" else (module or "").rpartition(".")[0]
-    names = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Import, ast.ImportFrom)) or _is_optional(node, parents):
-            continue
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-            continue
-        if node.level:
-            anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-            base = ".".join(anchor + ([node.module] if node.module else []))
-        else:
-            base = node.module
-        names.add(base)
-        # `from mdgan.x import y` may import the submodule mdgan.x.y
-        names.update(f"{base}.{alias.name}" for alias in node.names if _module_file(f"{base}.{alias.name}"))
-    return names
-
-
 def third_party_imports(script: Path) -> dict[str, list[str]]:
-    """Top-level third-party module -> the files importing it, following ``mdgan`` imports."""
+    """Top-level third-party module -> the files importing it: the script and the ``mdgan`` modules
+    it runs (``mdgan.workflow.code``, the closure the rules declare as code inputs)."""
     found: dict[str, list[str]] = {}
-    seen: set[Path] = set()
-    queue: list[tuple[Path, str | None]] = [(script, None)]
-    while queue:
-        path, module = queue.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        for name in _imports(path, module):
-            top = name.split(".")[0]
-            if top == "mdgan":
-                parts = name.split(".")
-                for i in range(1, len(parts) + 1):  # importing a.b.c runs a, a.b and a.b.c
-                    dotted = ".".join(parts[:i])
-                    if (source := _module_file(dotted)) is not None:
-                        queue.append((source, dotted))
-                    elif i > 1:
-                        pytest.fail(f"{path.relative_to(ROOT)} imports {name}: no such module in src/mdgan")
-            elif top not in sys.stdlib_module_names:
-                found.setdefault(top, []).append(str(path.relative_to(ROOT)))
+    for path in [script, *map(Path, script_code(script, ROOT / "src"))]:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module]
+            else:
+                continue
+            for top in {name.split(".")[0] for name in names}:
+                if top != "mdgan" and top not in sys.stdlib_module_names and not _is_optional(node, parents):
+                    found.setdefault(top, []).append(str(path.relative_to(ROOT)))
     return found
 
 

@@ -10,7 +10,7 @@ import pytest
 from mdgan.errors import InputError
 from mdgan.extract import extract_species
 from mdgan.io import input_files, read_run
-from mdgan.windows import build_dataset
+from mdgan.dataset import build_dataset
 
 DATA = Path(__file__).parent / "data" / "siesta"
 ANI_RUN = DATA / "derived" / "md_nose_ani"

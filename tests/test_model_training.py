@@ -17,7 +17,7 @@ from mdgan.model.noise import Noise, seeded_generator
 from mdgan.model.settings import ModelSettings, TrainingSettings
 from mdgan.model.state import STATE_FILE
 from mdgan.model.training import log_columns, train
-from mdgan.windows import build_dataset, standardization_dict
+from mdgan.dataset import build_dataset, standardization_dict
 
 SRC = Path(__file__).parents[1] / "src"
 CPU = torch.device("cpu")

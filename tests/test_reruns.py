@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,11 +108,34 @@ def test_touching_an_input_without_changing_it_reruns_nothing(tiny_run):
 
 
 def test_editing_package_code_reruns_the_rules_that_run_it(tiny_run):
-    """The package modules a script calls are inputs: windows.py reruns the windowing onwards."""
-    with edited(tiny_run.workdir / "src/mdgan/windows.py", lambda text: text + "\n# edited\n"):
+    """The package modules a script calls are inputs: dataset.py reruns the windowing onwards."""
+    with edited(tiny_run.workdir / "src/mdgan/dataset.py", lambda text: text + "\n# edited\n"):
         planned = plan(tiny_run)
     assert ("make_windows", "") in planned and not rules(planned) & {"parse_run", "extract_species"}
     assert onwards(tiny_run.workdir, "make_windows", tiny_run.configs) <= planned
+
+
+def job_reasons(workdir: Path, configs=()) -> dict[str, str]:
+    """Rule -> the reason a dry run gives for its (first) job."""
+    result = snakemake(workdir, "--dry-run", configs=configs)
+    assert result.returncode == 0, result.stderr[-3000:]
+    reasons, rule = {}, None
+    for line in (result.stdout + result.stderr).splitlines():
+        if match := re.match(r"\s*(?:local)?rule (\w+):$", line):
+            rule = match.group(1)
+        elif rule and (match := re.match(r"\s+reason: (.*)$", line)):
+            reasons.setdefault(rule, match.group(1))
+    return reasons
+
+
+def test_editing_a_module_reached_only_through_imports_reruns_generation(tiny_run):
+    """generate_mdgan runs model/matching.py through model/generation.py -> model/check.py: its own
+    code inputs (not only the retrained generator) name the edited file."""
+    matching = tiny_run.workdir / "src/mdgan/model/matching.py"
+    with edited(matching, lambda text: text + "\n# edited\n"):
+        reasons = job_reasons(tiny_run.workdir, tiny_run.configs)
+    assert "generate_mdgan" in reasons and "src/mdgan/model/matching.py" in reasons["generate_mdgan"], reasons.get("generate_mdgan")
+    assert plan(tiny_run) == set()
 
 
 # Loaded by every Python process of the run (PYTHONPATH): the first write to a file below

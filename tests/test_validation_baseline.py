@@ -10,7 +10,7 @@ from mdgan.validation.baseline import (
     pooled_autocovariance,
     write_positions,
 )
-from mdgan.windows import cut_windows
+from mdgan.dataset import cut_windows
 
 PHI = np.array([[0.6, -0.3], [1.2, -0.5], [-0.4, 0.2]])  # stationary AR(2) per component
 
@@ -111,14 +111,14 @@ def test_positions_are_streamed_in_chunks_from_the_start_positions(ar2, tmp_path
 
 
 def test_generate_writes_the_mdgan_layout_from_a_saved_model(ar2, tmp_path):
-    from mdgan.validation.baseline import generate, load_model, save_model
+    from mdgan.validation.baseline import generate_baseline, load_model, save_model
 
     windows, mean, std = ar2
     save_model(tmp_path / "model.json", fit_ar(windows, 2, {**stats(mean, std), "step_skip": 2}))
     model = load_model(tmp_path / "model.json")
     np.testing.assert_allclose(model.coefficients, PHI, atol=0.03)
     start = np.zeros((5, 3))
-    meta = generate(model, start, n_steps=41, seed=1, path=tmp_path / "positions.npy")
+    meta = generate_baseline(model, start, n_steps=41, seed=1, path=tmp_path / "positions.npy")
     positions = np.load(tmp_path / "positions.npy")
     assert positions.shape == (5, 20, 3) and positions.dtype == np.float32  # 41 frames // skip 2
     assert meta["n_records"] == 20 and meta["n_ions"] == 5 and meta["generator"] == "AR(2)"

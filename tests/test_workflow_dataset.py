@@ -18,7 +18,7 @@ def read_ani(path):
     return np.array([a.get_positions() for a in images]), images[0].get_atomic_numbers()
 
 
-def test_windows_from_three_siesta_runs(tmp_path):
+def test_dataset_from_three_siesta_runs(tmp_path):
     run_workflow(tmp_path, tiny_config(), "results/dataset/windows.npz")
     results = tmp_path / "results"
 
@@ -53,7 +53,7 @@ def test_windows_from_three_siesta_runs(tmp_path):
 
 def test_wrapped_input_gives_the_unwrapped_truth(tmp_path):
     """A wrapped copy of a run (positions folded into the cell) unwraps to the same tracks."""
-    from mdgan.siesta_export import write_siesta_run
+    from mdgan.io.siesta_export import write_siesta_run
 
     source = REPO / "tests/data/tiny/run1"
     frames, numbers = read_ani(source / "lgps.ANI")

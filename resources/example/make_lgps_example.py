@@ -12,8 +12,8 @@ writes it. The fdf's MD.LengthTimeStep is the 20 fs frame interval (10 VASP step
 
 import argparse
 
-from mdgan.pymatgen_json import read_diffusion_analyzer
-from mdgan.siesta_export import write_siesta_run
+from pymatgen_json import read_diffusion_analyzer
+from mdgan.io.siesta_export import write_siesta_run
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("json", help="pymatgen DiffusionAnalyzer JSON")

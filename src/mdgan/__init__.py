@@ -1,7 +1,9 @@
 """MD-GAN workflow: long Li-ion trajectories from short AIMD runs.
 
-Subpackages: ``io`` (readers), ``model`` (MD-GAN), ``analysis`` (MSD, diffusion,
-figures), ``validation`` (held-out comparison, synthetic ground truth, baseline).
+Stages, one module or subpackage each: ``io`` (readers, the SIESTA writer), ``trajectory`` (the
+parsed run), ``extract`` (unwrapped Li tracks), ``dataset`` (training windows), ``model`` (MD-GAN),
+``analysis`` (MSD, diffusion, figures, conditions), ``validation`` (held-out comparison, synthetic
+ground truth, baseline). ``workflow``: helpers of the rule files; ``smk``: of the scripts.
 """
 
 __version__ = "0.1.0"

@@ -11,14 +11,6 @@ STANDARDIZATION = f"{RESULTS}/dataset/standardization.json"
 LAG_PLAN = f"{RESULTS}/analysis/lags.json"
 FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
 
-
-# Package code every analysis rule runs (the shared glue); each rule adds its own modules.
-ANALYSIS_GLUE = (
-    "extract.py",
-    "analysis/stages.py",
-    "analysis/series.py",
-    "analysis/lags.py",
-)
 # The figure rules' outputs: the PNG goes into the report with its caption, the PDF beside it.
 FIGURE_OUTPUTS = {
     name: {
@@ -39,7 +31,7 @@ rule analysis_lags:
     input:
         tracks=MD_TRACKS,
         stats=STANDARDIZATION,
-        code=package_files(*ANALYSIS_GLUE, "windows.py"),
+        code=script_code("analysis_lags.py"),
     output:
         LAG_PLAN,
     log:
@@ -60,7 +52,7 @@ rule msd_md:
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+        code=script_code("msd_md.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_md.csv",
         ions=f"{RESULTS}/analysis/msd_md_ions.npz",
@@ -83,7 +75,7 @@ rule msd_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+        code=script_code("msd_generated.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_generated.csv",
         ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
@@ -107,7 +99,7 @@ rule displacements_md:
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
+        code=script_code("displacements_md.py"),
     output:
         f"{RESULTS}/analysis/displacements_md.npz",
     log:
@@ -129,7 +121,7 @@ rule displacements_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/displacements.py"),
+        code=script_code("displacements_generated.py"),
     output:
         f"{RESULTS}/analysis/displacements_generated.npz",
     log:
@@ -154,13 +146,7 @@ rule diffusion:
         md=rules.msd_md.output.ions,
         generated=rules.msd_generated.output.ions,
         tracks=MD_TRACKS,
-        code=package_files(
-            *ANALYSIS_GLUE,
-            "analysis/msd.py",
-            "analysis/diffusion.py",
-            "analysis/conductivity.py",
-            "analysis/tables.py",
-        ),
+        code=script_code("diffusion.py"),
     output:
         report(
             f"{RESULTS}/analysis/diffusion.csv",
@@ -193,14 +179,7 @@ rule comparison:
         msd_generated=rules.msd_generated.output.ions,
         displacements_md=rules.displacements_md.output[0],
         displacements_generated=rules.displacements_generated.output[0],
-        code=package_files(
-            *ANALYSIS_GLUE,
-            "analysis/msd.py",
-            "analysis/diffusion.py",
-            "analysis/displacements.py",
-            "analysis/comparison.py",
-            "analysis/tables.py",
-        ),
+        code=script_code("comparison.py"),
     output:
         report(
             f"{RESULTS}/analysis/comparison.csv",
@@ -223,13 +202,7 @@ rule figure_msd:
         msd_generated=rules.msd_generated.output.csv,
         diffusion=rules.diffusion.output[0],
         plan=LAG_PLAN,
-        code=package_files(
-            *ANALYSIS_GLUE,
-            "analysis/msd.py",
-            "analysis/diffusion.py",
-            "analysis/tables.py",
-            "analysis/figures.py",
-        ),
+        code=script_code("figure_msd.py"),
     output:
         **FIGURE_OUTPUTS["msd"],
     log:
@@ -239,7 +212,7 @@ rule figure_msd:
     params:
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_msd.py"
+        "../scripts/figure_msd.py"
 
 
 rule figure_z_displacement:
@@ -247,7 +220,7 @@ rule figure_z_displacement:
     input:
         **GENERATED,
         tracks=MD_TRACKS,
-        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
+        code=script_code("figure_z_displacement.py"),
     output:
         **FIGURE_OUTPUTS["z_displacement"],
     log:
@@ -257,7 +230,7 @@ rule figure_z_displacement:
     params:
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_z_displacement.py"
+        "../scripts/figure_z_displacement.py"
 
 
 rule figure_ion_paths:
@@ -265,7 +238,7 @@ rule figure_ion_paths:
     input:
         **GENERATED,
         track=MD_TRACKS[0],
-        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py"),
+        code=script_code("figure_ion_paths.py"),
     output:
         **FIGURE_OUTPUTS["ion_paths"],
     log:
@@ -276,7 +249,7 @@ rule figure_ion_paths:
         duration_ps=ANALYSIS["figures"]["ion_paths_ps"],
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_ion_paths.py"
+        "../scripts/figure_ion_paths.py"
 
 
 rule figure_van_hove:
@@ -285,9 +258,7 @@ rule figure_van_hove:
         md=rules.displacements_md.output[0],
         generated=rules.displacements_generated.output[0],
         plan=LAG_PLAN,
-        code=package_files(
-            *ANALYSIS_GLUE, "analysis/displacements.py", "analysis/figures.py"
-        ),
+        code=script_code("figure_van_hove.py"),
     output:
         **FIGURE_OUTPUTS["van_hove"],
     log:
@@ -298,7 +269,7 @@ rule figure_van_hove:
         bins=ANALYSIS["figures"]["van_hove_bins"],
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_van_hove.py"
+        "../scripts/figure_van_hove.py"
 
 
 rule figure_training:
@@ -306,8 +277,7 @@ rule figure_training:
     input:
         log=f"{RESULTS}/model/training_log.csv",
         stats=STANDARDIZATION,
-        code=package_files(*ANALYSIS_GLUE, "analysis/figures.py")
-        + package_files("windows.py"),
+        code=script_code("figure_training.py"),
     output:
         **FIGURE_OUTPUTS["training"],
     log:
@@ -317,4 +287,4 @@ rule figure_training:
     params:
         dpi=ANALYSIS["figures"]["dpi"],
     script:
-        "../scripts/fig_training.py"
+        "../scripts/figure_training.py"

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from mdgan.workflow.code import script_code as _script_code
+
 # A config given on the command line (--configfile) names its own runs: they replace the
 # bundled example's runs instead of being merged with them.
 _cli_config = workflow.config_settings.overwrite_config or {}
@@ -13,7 +15,7 @@ if "runs" in _cli_config:
 validate(config, schema="../schemas/config.schema.yaml")
 
 RESULTS = "results"
-PACKAGE_DIR = Path(workflow.basedir) / "src" / "mdgan"
+PACKAGE_SRC = Path(workflow.basedir) / "src"  # the mdgan package the scripts run
 
 
 def _check_config(cfg):
@@ -28,21 +30,13 @@ def _check_config(cfg):
 _check_config(config)
 
 
-def package_files(*modules):
-    """Source files of the package modules (``"io"``, ``"windows.py"``) a rule's code runs.
-
-    Declared as inputs so that a change of that code reruns the rule and what follows.
+def script_code(script):
+    """The package source files ``workflow/scripts/<script>`` runs (its import closure in mdgan),
+    declared as the rule's ``code`` input: an edit of any of them reruns the rule and what follows.
     """
-    files = [
-        PACKAGE_DIR / "__init__.py",
-        PACKAGE_DIR / "errors.py",
-        PACKAGE_DIR / "atomic_io.py",
-        PACKAGE_DIR / "smk.py",
-    ]
-    for module in modules:
-        path = PACKAGE_DIR / module
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    return sorted({str(f) for f in files})
+    return _script_code(
+        Path(workflow.basedir) / "workflow" / "scripts" / script, PACKAGE_SRC
+    )
 
 
 def run_settings(run):
@@ -90,7 +84,7 @@ def final_targets():
     targets += [
         f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
     ]
-    targets += [f"{RESULTS}/report/conditions.html"]
+    targets += [f"{RESULTS}/analysis/conditions.csv"]
     # held-out validation (workflow/rules/validation.smk)
     if config["validation"]["enabled"]:
         targets += [f"{RESULTS}/validation/comparison.csv"]

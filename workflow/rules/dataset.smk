@@ -4,7 +4,7 @@ rule make_windows:
         tracks=expand(
             f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"])
         ),
-        code=package_files("windows.py"),
+        code=script_code("make_windows.py"),
     output:
         windows=f"{RESULTS}/dataset/windows.npz",
         stats=f"{RESULTS}/dataset/standardization.json",

@@ -2,7 +2,7 @@ rule extract_species:
     """Select the mobile species, unwrap it across periodic boundaries, remove framework drift."""
     input:
         traj=f"{RESULTS}/md/{{run}}/trajectory.traj",
-        code=package_files("extract.py", "trajectory.py"),
+        code=script_code("extract_species.py"),
     output:
         f"{RESULTS}/md/{{run}}/li_unwrapped.npz",
     log:

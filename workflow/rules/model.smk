@@ -1,20 +1,9 @@
-MODEL_CODE = ["model/__init__.py", "model/settings.py", "model/networks.py", "model/noise.py", "model/check.py",
-              "model/generator_file.py", "model/device.py"]  # fmt: skip
-
-
 rule train_mdgan:
     """Train the MD-GAN on the windows (WGAN-GP); resumes from results/model/state/ after a kill."""
     input:
         windows=f"{RESULTS}/dataset/windows.npz",
         stats=f"{RESULTS}/dataset/standardization.json",
-        code=package_files(
-            *MODEL_CODE,
-            "model/losses.py",
-            "model/state.py",
-            "model/training.py",
-            "model/matching.py",
-            "windows.py",
-        ),
+        code=script_code("train_mdgan.py"),
     output:
         generator=f"{RESULTS}/model/generator.pt",
         log_csv=f"{RESULTS}/model/training_log.csv",
@@ -33,7 +22,7 @@ rule train_mdgan:
         device=config["training"]["device"],
         state_dir=f"{RESULTS}/model/state",
     script:
-        "../scripts/train.py"
+        "../scripts/train_mdgan.py"
 
 
 rule generate_mdgan:
@@ -43,9 +32,7 @@ rule generate_mdgan:
         tracks=expand(
             f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"])
         ),
-        code=package_files(
-            *MODEL_CODE, "model/generation.py", "extract.py", "trajectory.py"
-        ),
+        code=script_code("generate_mdgan.py"),
     output:
         positions=f"{RESULTS}/generated/positions.npy",
         meta=f"{RESULTS}/generated/meta.json",
@@ -62,4 +49,4 @@ rule generate_mdgan:
         generation=config_without_runtime("generation"),
         device=config["generation"]["device"],
     script:
-        "../scripts/generate.py"
+        "../scripts/generate_mdgan.py"

@@ -2,7 +2,7 @@ rule parse_run:
     """Read one MD run (SIESTA or any ASE format) into an ASE trajectory of all atoms."""
     input:
         run_files=run_input_files,
-        code=package_files("io", "trajectory.py"),
+        code=script_code("parse_run.py"),
     output:
         f"{RESULTS}/md/{{run}}/trajectory.traj",
     log:

@@ -5,7 +5,7 @@
 report: "../report/workflow.rst"
 
 
-from mdgan.analysis.conditions import stage_benchmark_files
+from mdgan.workflow.benchmarks import stage_benchmark_files
 
 # Stage label -> a file that stage makes (the data contract's paths); the conditions table reads the
 # benchmark file of whichever rule makes it, so it does not depend on other rule files' names.
@@ -33,17 +33,14 @@ rule conditions_table:
         benchmarks=lambda wc: sorted(
             {f for files in stage_benchmarks(wc).values() for f in files}
         ),
-        code=package_files(
-            "extract.py", "windows.py", "analysis/conditions.py", "analysis/tables.py"
-        ),
+        code=script_code("conditions_table.py"),
     output:
-        html=report(
-            f"{RESULTS}/report/conditions.html",
+        report(
+            f"{RESULTS}/analysis/conditions.csv",
             caption="../report/conditions.rst",
             category="Calculation conditions",
             labels={"table": "calculation conditions"},
         ),
-        csv=f"{RESULTS}/analysis/conditions.csv",
     log:
         f"{RESULTS}/logs/analysis/conditions_table.log",
     conda:

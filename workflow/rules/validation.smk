@@ -4,14 +4,10 @@
 
 VALIDATION = f"{RESULTS}/validation"
 VALIDATION_CONFIG = config["validation"]
-# package code of the comparison (validation/compare.py and what it runs)
-VALIDATION_ANALYSIS_CODE = ["analysis/diffusion.py", "analysis/displacements.py", "analysis/lags.py",
-                            "analysis/msd.py", "analysis/series.py", "validation/compare.py",
-                            "validation/split.py"]  # fmt: skip
 
 
 if VALIDATION_CONFIG["enabled"]:
-    from mdgan.validation.workflow import validation_plan
+    from mdgan.workflow.validation import validation_plan
 
     # a bad split or training key stops the run here, before any job
     VPLAN = validation_plan(config, RESULTS)
@@ -20,7 +16,7 @@ if VALIDATION_CONFIG["enabled"]:
         """Standardised training windows from the training part only."""
         input:
             tracks=VPLAN["training"]["tracks"],
-            code=package_files("windows.py", "extract.py", "validation/split.py"),
+            code=script_code("validation_windows.py"),
         output:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
@@ -45,14 +41,7 @@ if VALIDATION_CONFIG["enabled"]:
         input:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
-            code=package_files(
-                *MODEL_CODE,
-                "model/losses.py",
-                "model/state.py",
-                "model/training.py",
-                "model/matching.py",
-                "windows.py",
-            ),
+            code=script_code("train_mdgan.py"),
         output:
             generator=f"{VALIDATION}/model/generator.pt",
             log_csv=f"{VALIDATION}/model/training_log.csv",
@@ -71,20 +60,14 @@ if VALIDATION_CONFIG["enabled"]:
             device=config["training"]["device"],
             state_dir=f"{VALIDATION}/model/state",
         script:
-            "../scripts/train.py"
+            "../scripts/train_mdgan.py"
 
     rule validation_select_checkpoints:
         """Score every saved checkpoint on the selection part; keep the chosen ones for generation."""
         input:
             generator=f"{VALIDATION}/model/generator.pt",
             tracks=VPLAN["selection"]["tracks"],
-            code=package_files(
-                *MODEL_CODE,
-                "model/generation.py",
-                *VALIDATION_ANALYSIS_CODE,
-                "validation/selection.py",
-                "extract.py",
-            ),
+            code=script_code("validation_select_checkpoints.py"),
         output:
             generator=f"{VALIDATION}/model/selected_generator.pt",
             scores=f"{VALIDATION}/checkpoint_scores.csv",
@@ -105,16 +88,14 @@ if VALIDATION_CONFIG["enabled"]:
             generation={**VPLAN["generation_settings"], "checkpoints": 1},
             device=config["generation"]["device"],
         script:
-            "../scripts/validation_select.py"
+            "../scripts/validation_select_checkpoints.py"
 
     rule validation_generate_mdgan:
         """Long series from the selected checkpoints (the model rules' script, other paths)."""
         input:
             generator=f"{VALIDATION}/model/selected_generator.pt",
             tracks=VPLAN["training"]["tracks"],
-            code=package_files(
-                *MODEL_CODE, "model/generation.py", "extract.py", "trajectory.py"
-            ),
+            code=script_code("generate_mdgan.py"),
         output:
             positions=f"{VALIDATION}/generated/positions.npy",
             meta=f"{VALIDATION}/generated/meta.json",
@@ -134,14 +115,14 @@ if VALIDATION_CONFIG["enabled"]:
             },
             device=config["generation"]["device"],
         script:
-            "../scripts/generate.py"
+            "../scripts/generate_mdgan.py"
 
     rule validation_fit_baseline:
         """AR(p) (or Gaussian) increments fitted to the same training windows."""
         input:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
-            code=package_files("validation/baseline.py"),
+            code=script_code("validation_fit_baseline.py"),
         output:
             model=f"{VALIDATION}/baseline/model.json",
         log:
@@ -152,16 +133,14 @@ if VALIDATION_CONFIG["enabled"]:
             order=VALIDATION_CONFIG["baseline"]["order"],
             method=VALIDATION_CONFIG["baseline"]["method"],
         script:
-            "../scripts/validation_baseline_fit.py"
+            "../scripts/validation_fit_baseline.py"
 
     rule validation_generate_baseline:
         """Baseline series with MD-GAN's layout, ion count, length and start positions."""
         input:
             model=f"{VALIDATION}/baseline/model.json",
             tracks=VPLAN["training"]["tracks"],
-            code=package_files(
-                "validation/baseline.py", "model/generation.py", "extract.py"
-            ),
+            code=script_code("validation_generate_baseline.py"),
         output:
             positions=f"{VALIDATION}/baseline/positions.npy",
             meta=f"{VALIDATION}/baseline/meta.json",
@@ -178,7 +157,7 @@ if VALIDATION_CONFIG["enabled"]:
             start_seed=config["generation"]["seed"],
             seed=VALIDATION_CONFIG["baseline"]["seed"],
         script:
-            "../scripts/validation_baseline_generate.py"
+            "../scripts/validation_generate_baseline.py"
 
     rule validation_compare:
         """MD-GAN and the baseline against the held-out MD: MSD ratio, D, Wasserstein per lag, alpha2;
@@ -192,13 +171,7 @@ if VALIDATION_CONFIG["enabled"]:
             mdgan_meta=f"{VALIDATION}/generated/meta.json",
             baseline=f"{VALIDATION}/baseline/positions.npy",
             baseline_meta=f"{VALIDATION}/baseline/meta.json",
-            code=package_files(
-                *VALIDATION_ANALYSIS_CODE,
-                "analysis/figures.py",
-                "validation/figures.py",
-                "extract.py",
-                "windows.py",
-            ),
+            code=script_code("validation_compare.py"),
         output:
             table=report(
                 f"{VALIDATION}/comparison.csv",

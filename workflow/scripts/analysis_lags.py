@@ -1,7 +1,7 @@
-from mdgan.analysis.stages import plan_for_runs
+from mdgan.analysis.lags import plan_for_runs
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
-from mdgan.windows import load_standardization
+from mdgan.dataset import load_standardization
 
 p = snakemake.params
 with script_logging(snakemake.log[0]) as log:

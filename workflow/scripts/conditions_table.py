@@ -1,12 +1,11 @@
 import json
 from pathlib import Path
 
-from mdgan.analysis.conditions import conditions_html, conditions_table
+from mdgan.analysis.conditions import conditions_table
 from mdgan.analysis.tables import write_csv
-from mdgan.atomic_io import atomic_write
+from mdgan.dataset import load_standardization
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
-from mdgan.windows import load_standardization
 
 p = snakemake.params
 with script_logging(snakemake.log[0]):
@@ -14,6 +13,4 @@ with script_logging(snakemake.log[0]):
     benchmarks = {stage: [f for f in snakemake.input.benchmarks if f in files] for stage, files in p.stages.items()}
     table = conditions_table(runs, p.run_formats, p.run_methods, load_standardization(snakemake.input.stats),
                              json.loads(Path(snakemake.input.meta).read_text()), benchmarks, p.charge)
-    write_csv(table, snakemake.output.csv)
-    with atomic_write(snakemake.output.html) as tmp:
-        tmp.write_text(conditions_html(table))
+    write_csv(table, snakemake.output[0])

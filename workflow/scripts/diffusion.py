@@ -1,6 +1,5 @@
 from mdgan.analysis.msd import load_samples
-from mdgan.analysis.stages import diffusion_table
-from mdgan.analysis.tables import write_csv
+from mdgan.analysis.tables import diffusion_table, write_csv
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
 

@@ -1,7 +1,6 @@
-from mdgan.analysis.displacements import save_stats
+from mdgan.analysis.displacements import generated_displacements, save_stats
 from mdgan.analysis.lags import LagPlan
 from mdgan.analysis.series import open_generated
-from mdgan.analysis.stages import generated_displacements
 from mdgan.smk import script_logging
 
 p = snakemake.params

@@ -1,6 +1,5 @@
-from mdgan.analysis.displacements import save_stats
+from mdgan.analysis.displacements import md_displacements, save_stats
 from mdgan.analysis.lags import LagPlan
-from mdgan.analysis.stages import md_displacements
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
 

@@ -1,6 +1,6 @@
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
-from mdgan.windows import build_dataset, save_dataset, step_skip_table
+from mdgan.dataset import build_dataset, save_dataset, step_skip_table
 
 p = snakemake.params
 with script_logging(snakemake.log[0]) as log:

@@ -1,9 +1,8 @@
 import time
 
 from mdgan.analysis.lags import LagPlan
-from mdgan.analysis.msd import msd_curve, save_samples, write_curve_csv
+from mdgan.analysis.msd import generated_msd, msd_curve, save_samples, write_curve_csv
 from mdgan.analysis.series import open_generated
-from mdgan.analysis.stages import generated_msd
 from mdgan.smk import limit_threads, script_logging
 
 p = snakemake.params

@@ -1,6 +1,5 @@
 from mdgan.analysis.lags import LagPlan
-from mdgan.analysis.msd import msd_curve, save_samples, write_curve_csv
-from mdgan.analysis.stages import md_msd
+from mdgan.analysis.msd import md_msd, msd_curve, save_samples, write_curve_csv
 from mdgan.extract import load_tracks
 from mdgan.smk import limit_threads, script_logging
 

@@ -4,10 +4,10 @@ from mdgan.analysis.figures import save_figure
 from mdgan.analysis.series import open_generated
 from mdgan.atomic_io import atomic_write, save_json
 from mdgan.smk import script_logging
-from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
+from mdgan.validation.comparison import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
 from mdgan.validation.figures import plot_fidelity
 from mdgan.validation.split import load_part, pieces_from_params
-from mdgan.windows import load_standardization
+from mdgan.dataset import load_standardization
 
 p = snakemake.params
 inp = snakemake.input

@@ -1,6 +1,6 @@
 from mdgan.smk import script_logging
 from mdgan.validation.split import load_part, pieces_from_params
-from mdgan.windows import build_dataset, save_dataset
+from mdgan.dataset import build_dataset, save_dataset
 
 p = snakemake.params
 with script_logging(snakemake.log[0]) as log:

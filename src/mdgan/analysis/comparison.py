@@ -14,10 +14,12 @@ from mdgan.analysis.msd import MSDCurve
 COLUMNS = ["quantity", "lag_ps", "region", "md", "md_err", "generated", "generated_err", "ratio", "ratio_err"]
 
 
-def _ratio(a: float, a_err: float, b: float, b_err: float) -> tuple[float, float]:
-    """b / a and its 1-sigma error for independent errors."""
-    ratio = b / a
-    return ratio, abs(ratio) * float(np.hypot(a_err / a, b_err / b))
+def ratio_with_error(a, a_err, b, b_err) -> tuple[np.ndarray, np.ndarray]:
+    """b / a and its 1-sigma error for independent errors (floats or arrays; NaN where a is 0)."""
+    a, a_err, b, b_err = (np.asarray(v, dtype=np.float64) for v in (a, a_err, b, b_err))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = b / a
+        return ratio, np.abs(ratio) * np.hypot(a_err / a, b_err / b)
 
 
 def _at(lag_ps: np.ndarray, values: np.ndarray, lag: float, what: str) -> float:
@@ -53,7 +55,8 @@ def comparison_table(
     would show (bootstrap, mdgan.analysis.displacements.wasserstein_floor_ang); ``ratio`` is
     generated / floor.
     """
-    ratio, ratio_err = _ratio(md_fit.D_cm2_s, md_fit.D_err_cm2_s, generated_fit.D_cm2_s, generated_fit.D_err_cm2_s)
+    ratio, ratio_err = map(float, ratio_with_error(md_fit.D_cm2_s, md_fit.D_err_cm2_s, generated_fit.D_cm2_s,
+                                                   generated_fit.D_err_cm2_s))
     rows = [
         {
             "quantity": "D_cm2_s",
@@ -74,7 +77,7 @@ def comparison_table(
         md_err = _at(md_msd.lag_ps, md_msd.msd_err_ang2, lag, "the MD MSD")
         gen_value = _at(generated_msd.lag_ps, generated_msd.msd_ang2, lag, "the generated MSD")
         gen_err = _at(generated_msd.lag_ps, generated_msd.msd_err_ang2, lag, "the generated MSD")
-        r, r_err = _ratio(md_value, md_err, gen_value, gen_err)
+        r, r_err = map(float, ratio_with_error(md_value, md_err, gen_value, gen_err))
         rows.append(dict(quantity="msd_ang2", lag_ps=lag, region=region, md=md_value, md_err=md_err,
                          generated=gen_value, generated_err=gen_err, ratio=r, ratio_err=r_err))
         rows.append(dict(quantity="alpha2", lag_ps=lag, region=region,

@@ -3,7 +3,6 @@ wall time of each stage (from Snakemake's ``benchmark:`` files)."""
 
 from __future__ import annotations
 
-import html
 import os
 import platform
 from pathlib import Path
@@ -122,39 +121,3 @@ def conditions_table(
             value += f", peak RSS {_fmt(float(rss))} MB"
         rows.append(("Wall time per stage", stage, value))
     return pd.DataFrame(rows, columns=["section", "quantity", "value"])
-
-
-def conditions_html(table: pd.DataFrame, title: str = "Calculation conditions") -> str:
-    """A self-contained HTML page of the table, one block per section."""
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;font-size:14px}table{border-collapse:collapse;margin-bottom:1em}"
-        "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eee}</style>",
-        f"</head><body><h2>{html.escape(title)}</h2>",
-    ]
-    for section, group in table.groupby("section", sort=False):
-        parts.append(f"<table><tr><th colspan='2'>{html.escape(str(section))}</th></tr>")
-        for quantity, value in zip(group["quantity"], group["value"]):
-            parts.append(f"<tr><td>{html.escape(str(quantity))}</td><td>{html.escape(str(value))}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def stage_benchmark_files(rules, stage_products: Mapping[str, str], runs: Sequence[str]) -> dict[str, list[str]]:
-    """Stage label -> benchmark files of the rule that makes the stage's product.
-
-    rules: Snakemake rule objects (``.output``, ``.benchmark``); stage_products: label -> output
-    pattern as the rule writes it. A ``{run}`` wildcard is expanded over ``runs``; stages whose rule
-    has no benchmark, or one with other wildcards, are left out.
-    """
-    stages = {}
-    for label, product in stage_products.items():
-        for rule in rules:
-            if rule.benchmark and any(str(o) == product for o in rule.output):
-                pattern = str(rule.benchmark)
-                if "{" not in pattern.replace("{run}", ""):
-                    stages[label] = sorted({pattern.replace("{run}", run) for run in runs})
-                break
-    return stages

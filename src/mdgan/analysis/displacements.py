@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.stats import wasserstein_distance
 
+from mdgan.analysis.lags import LagPlan, generated_lag_steps, md_lag_steps, steps_for
+from mdgan.analysis.series import GeneratedSeries, ion_major
 from mdgan.atomic_io import save_npz
 from mdgan.errors import InputError
+from mdgan.extract import IonTracks
 
 
 @dataclass(frozen=True)
@@ -256,3 +259,21 @@ def load_stats(path: str | Path) -> DisplacementStats:
             samples_ang=tuple(data[f"samples_{i}"] for i in range(sample_lags.size)),
             samples_ion=tuple(data[f"samples_ion_{i}"] for i in range(sample_lags.size)),
         )
+
+
+def md_displacements(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, max_origins: int,
+                     chunk_ions: int, max_samples_per_lag: int) -> DisplacementStats:
+    lags = md_lag_steps(runs, plan, n_lags)
+    sample_lags = steps_for(plan.compare_lags_ps, plan.frame_dt_ps)
+    return combine_stats(
+        [displacement_stats(ion_major(t), lags, sample_lags, plan.frame_dt_ps, max_origins, chunk_ions,
+                            max_samples_per_lag) for t in runs.values()]
+    )
+
+
+def generated_displacements(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float,
+                            max_origins: int, chunk_ions: int, max_samples_per_lag: int) -> DisplacementStats:
+    lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
+    sample_lags = steps_for(plan.compare_lags_ps, plan.record_dt_ps)
+    return displacement_stats(series.positions_ang, lags, sample_lags, series.record_dt_ps, max_origins, chunk_ions,
+                              max_samples_per_lag)

@@ -1,5 +1,5 @@
 """Lag grids: log-spaced integer lags, the lags at which generated and MD series are compared, and
-the region each lag lies in.
+the region each lag lies in, and the lag plan shared by the analysis rules (``analysis/lags.json``).
 
 Regions: ``inside window`` (lags the critic saw within one training window), ``matched`` (lags up to
 the stretch whose MSD and alpha2 statistic matching fitted to the training runs: ``match_windows``
@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
+from mdgan.analysis.series import GeneratedSeries, frame_dt_ps
 from mdgan.atomic_io import save_json
 from mdgan.errors import InputError
+from mdgan.extract import IonTracks
 
 
 def log_lags(max_lag: int, n_lags: int, extra: np.ndarray | None = None) -> np.ndarray:
@@ -138,3 +141,41 @@ def plan_lags(
         compare_lags_ps=tuple(round(float(v), 12) for v in compare),
         matched_ps=float(matched_ps),
     )
+
+
+def plan_for_runs(runs: Mapping[str, IonTracks], standardization: Mapping, max_lag_fraction: float,
+                  requested_ps: list[float] | None, matched_windows: int = 0) -> LagPlan:
+    """The lag plan of the MD runs and the training windows (``standardization.json``);
+    ``matched_windows``: the windows statistic matching spans (0 when it is off)."""
+    return plan_lags(
+        frame_dt_ps=frame_dt_ps(runs),
+        shortest_run_frames=min(t.n_frames for t in runs.values()),
+        record_dt_ps=float(standardization["record_dt_ps"]),
+        window_records=int(standardization["window_records"]),
+        max_lag_fraction=max_lag_fraction,
+        requested_ps=requested_ps,
+        matched_windows=matched_windows,
+    )
+
+
+def md_lag_steps(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int) -> np.ndarray:
+    """Log-spaced frame lags up to the plan's longest MD lag, plus the comparison lags."""
+    return log_lags(
+        int(round(plan.md_max_lag_ps / plan.frame_dt_ps)), n_lags, steps_for(plan.compare_lags_ps, plan.frame_dt_ps)
+    )
+
+
+def generated_lag_steps(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float) -> np.ndarray:
+    """Log-spaced record lags over the generated series, plus the comparison lags."""
+    if not np.isclose(series.record_dt_ps, plan.record_dt_ps, rtol=1e-6):
+        raise InputError(
+            f"generated record_dt_ps {series.record_dt_ps} differs from the training data's {plan.record_dt_ps}"
+        )
+    longest = max_lag_steps(series.n_records, max_lag_fraction)
+    compare = steps_for(plan.compare_lags_ps, plan.record_dt_ps)
+    if compare.max() > longest:
+        raise InputError(
+            f"the generated series ({series.n_records} records) is too short for the comparison lag "
+            f"{compare.max() * plan.record_dt_ps} ps at analysis.max_lag_fraction {max_lag_fraction}"
+        )
+    return log_lags(longest, n_lags, compare)

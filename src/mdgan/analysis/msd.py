@@ -15,14 +15,17 @@ import queue
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.fft
 
+from mdgan.analysis.lags import LagPlan, generated_lag_steps, md_lag_steps
+from mdgan.analysis.series import GeneratedSeries, ion_major
 from mdgan.atomic_io import atomic_write, save_npz
 from mdgan.errors import InputError
+from mdgan.extract import IonTracks
 
 
 @dataclass(frozen=True)
@@ -217,3 +220,17 @@ def load_samples(path: str | Path) -> MSDSamples:
             msd_ang2=data["msd_ang2"],
             n_origins=data["n_origins"],
         )
+
+
+def md_msd(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, chunk_ions: int, workers: int) -> MSDSamples:
+    """Per-ion MSDs of every MD run (all origins within each run), pooled over runs."""
+    lags = md_lag_steps(runs, plan, n_lags)
+    return pool_samples(
+        [msd_samples(ion_major(t), lags, plan.frame_dt_ps, chunk_ions, workers) for t in runs.values()]
+    )
+
+
+def generated_msd(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float,
+                  chunk_ions: int, workers: int) -> MSDSamples:
+    lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
+    return msd_samples(series.positions_ang, lags, series.record_dt_ps, chunk_ions, workers)

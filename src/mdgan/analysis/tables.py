@@ -1,15 +1,21 @@
-"""CSV tables of the analysis: atomic writing, and the diffusion table (``analysis/diffusion.csv``)."""
+"""CSV tables of the analysis: atomic writing, and the diffusion table (``analysis/diffusion.csv``):
+D fitted to each source's MSD and its Nernst-Einstein conductivity."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
+from mdgan.analysis.conductivity import ion_density_per_ang3, nernst_einstein_S_per_cm
+from mdgan.analysis.diffusion import ANG2_PER_PS_IN_CM2_PER_S, DiffusionFit, fit_diffusion
+from mdgan.analysis.msd import MSDSamples
+from mdgan.analysis.series import md_temperature_k
 from mdgan.atomic_io import atomic_write
 from mdgan.errors import InputError
-from mdgan.analysis.diffusion import ANG2_PER_PS_IN_CM2_PER_S, DiffusionFit
+from mdgan.extract import IonTracks
 
 DIFFUSION_COLUMNS = [
     "source", "D_cm2_s", "D_err_cm2_s", "fit_lo_ps", "fit_hi_ps", "diffusive", "sigma_S_per_cm",
@@ -59,3 +65,36 @@ def read_diffusion_csv(path: str | Path) -> dict[str, DiffusionFit]:
             intercept_ang2=float(row.intercept_ang2) if np.isfinite(row.intercept_ang2) else float("nan"),
         )
     return fits
+
+
+def md_ion_density_per_ang3(runs: Mapping[str, IonTracks]) -> float:
+    """Mean over runs of (ions / mean cell volume)."""
+    return float(np.mean([ion_density_per_ang3(t.n_ions, t.cell_ang) for t in runs.values()]))
+
+
+def diffusion_table(
+    samples: Mapping[str, MSDSamples],
+    runs: Mapping[str, IonTracks],
+    charge_e: float,
+    fit_ranges_ps: Mapping[str, list[float] | None],
+    tolerance: float,
+    min_span_decades: float,
+    half_width_decades: float,
+) -> tuple[pd.DataFrame, dict[str, DiffusionFit]]:
+    """D and Nernst-Einstein conductivity for each source ("MD", "MD-GAN"), with the MD cell's ion
+    density and temperature (generated ions move in the material they were trained on)."""
+    density = md_ion_density_per_ang3(runs)
+    temperature = md_temperature_k(runs)
+    rows, fits = [], {}
+    for source, s in samples.items():
+        fit_range = fit_ranges_ps.get(source)
+        fit = fit_diffusion(s, None if fit_range is None else tuple(fit_range), tolerance, min_span_decades,
+                            half_width_decades)
+        if fit.mode == "none":
+            sigma = sigma_err = float("nan")
+        else:
+            sigma = nernst_einstein_S_per_cm(fit.D_cm2_s, density, charge_e, temperature)
+            sigma_err = abs(sigma) * fit.D_err_ang2_ps / abs(fit.D_ang2_ps)
+        rows.append(diffusion_row(source, fit, sigma, sigma_err))
+        fits[source] = fit
+    return pd.DataFrame(rows, columns=DIFFUSION_COLUMNS), fits

@@ -43,7 +43,7 @@ def data_msd(
 
 
 @torch.no_grad()
-def generated_msd(
+def generator_msd(
     generator: Generator,
     mean_ang: torch.Tensor,
     std_ang: torch.Tensor,

@@ -13,7 +13,7 @@ import torch
 from tqdm import tqdm
 
 from mdgan.errors import InputError
-from mdgan.model.check import check_lags, data_msd, destandardise, generated_msd
+from mdgan.model.check import check_lags, data_msd, destandardise, generator_msd
 from mdgan.model.losses import critic_loss, generator_loss
 from mdgan.model.matching import MatchTarget, match_lags, match_target, matching_loss
 from mdgan.model.networks import Critic, Generator, build_networks
@@ -194,7 +194,7 @@ def train(
         if it % t.log_every == 0 or it == t.iterations:
             means = (p.loss_sums / p.n_summed).tolist()
             seed = (t.seed, CHECK_STREAM, it)
-            ratio = generated_msd(generator, mean, std, lags, t.check_batch, model.segments, seed) / target_msd
+            ratio = generator_msd(generator, mean, std, lags, t.check_batch, model.segments, seed) / target_msd
             p.log_rows.append([it, *means, p.wall_time_s, *ratio.tolist()])
             p.loss_sums.zero_()
             p.n_summed = 0

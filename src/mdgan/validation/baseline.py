@@ -236,7 +236,7 @@ def load_model(path: str | Path) -> ARModel:
     return ARModel.from_dict(json.loads(Path(path).read_text()))
 
 
-def generate(model: ARModel, starts_ang: np.ndarray, n_steps: int, seed: int, path: str | Path) -> dict:
+def generate_baseline(model: ARModel, starts_ang: np.ndarray, n_steps: int, seed: int, path: str | Path) -> dict:
     """Write ``positions.npy`` (ions, n_steps // step_skip, 3) as MD-GAN does; return its meta data."""
     import time
 

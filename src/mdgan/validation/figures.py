@@ -11,7 +11,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from mdgan.analysis.figures import shade_regions  # noqa: E402
-from mdgan.validation.compare import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
+from mdgan.validation.comparison import TRAINING_MD, TRAINING_MD_LABEL  # noqa: E402
 
 HELDOUT_COLOR = "#1f4e9c"
 COLORS = {"mdgan": "#d9541e", "baseline": "#3a9a4a"}

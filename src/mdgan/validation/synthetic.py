@@ -166,7 +166,7 @@ def write_synthetic_run(
     """
     from ase.data import atomic_numbers
 
-    from mdgan.siesta_export import write_siesta_run
+    from mdgan.io.siesta_export import write_siesta_run
 
     rng = np.random.default_rng(seed)
     start = equilibrium_start(lattice, n_ions, rng)

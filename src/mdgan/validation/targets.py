@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mdgan.validation.compare import TRAINING_MD, TRAINING_MD_LABEL
+from mdgan.validation.comparison import TRAINING_MD, TRAINING_MD_LABEL
 
 
 def _rows(table: pd.DataFrame, quantity: str) -> pd.DataFrame:

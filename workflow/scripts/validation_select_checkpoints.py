@@ -5,7 +5,7 @@ from mdgan.model.generation import start_positions
 from mdgan.model.generator_file import load_generators
 from mdgan.model.settings import GenerationSettings, settings_from_dict
 from mdgan.smk import limit_threads, script_logging
-from mdgan.validation.compare import lag_grid, md_msd
+from mdgan.validation.comparison import lag_grid, pieces_msd
 from mdgan.validation.selection import checkpoint_scores, choose, write_selected
 from mdgan.validation.split import load_part, pieces_from_params
 
@@ -17,7 +17,7 @@ with script_logging(snakemake.log[0]) as log:
     pieces = load_part(pieces_from_params(p.pieces), dict(zip(p.runs, snakemake.input.tracks)))
     c = p.comparison
     grid = lag_grid(pieces, stats, c["n_lags"], 1, c["max_lag_fraction"])
-    selection_msd = md_msd(pieces, grid)
+    selection_msd = pieces_msd(pieces, grid)
     n_records = int(grid.msd.max() / c["max_lag_fraction"]) + 1
     settings = settings_from_dict(
         GenerationSettings,

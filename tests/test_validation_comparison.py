@@ -5,12 +5,12 @@ import pytest
 
 from mdgan.extract import IonTracks
 from mdgan.validation.baseline import fit_ar, write_positions
-from mdgan.validation.compare import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
+from mdgan.validation.comparison import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
 from mdgan.validation.figures import plot_fidelity
 from mdgan.validation.split import Piece, part_tracks
 from mdgan.validation.synthetic import CosineLattice, equilibrium_start, simulate
 from mdgan.validation.targets import targets_table
-from mdgan.windows import build_dataset, standardization_dict
+from mdgan.dataset import build_dataset, standardization_dict
 
 # A faster-hopping variant of the synthetic system: the diffusive regime within a short run.
 LATTICE = CosineLattice(barrier_ev=0.15)

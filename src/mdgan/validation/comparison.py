@@ -20,6 +20,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from mdgan.analysis.comparison import ratio_with_error
 from mdgan.analysis.diffusion import DiffusionFit, fit_diffusion
 from mdgan.analysis.displacements import (
     DisplacementStats,
@@ -114,7 +115,7 @@ def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max
     )
 
 
-def md_msd(pieces: Mapping[str, IonTracks], grid: LagGrid) -> MSDSamples:
+def pieces_msd(pieces: Mapping[str, IonTracks], grid: LagGrid) -> MSDSamples:
     """Per-ion MSDs of MD pieces at the grid's record lags (all frames as origins), pieces pooled."""
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
     return pool_samples([_padded_msd(ion_major(t), grid.msd * grid.step_skip, frame_dt_ps) for t in pieces.values()])
@@ -127,7 +128,7 @@ def heldout_stats(
     frame_lags = grid.msd * grid.step_skip
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
     sample_lags = grid.distribution * grid.step_skip
-    msd = md_msd(pieces, grid)
+    msd = pieces_msd(pieces, grid)
     displacements = combine_stats([
         _padded_displacements(ion_major(t), frame_lags, sample_lags, frame_dt_ps, max_origins) for t in pieces.values()
     ])
@@ -146,7 +147,7 @@ def training_stats(
     keep = grid.msd <= max_lag_steps(longest_records, max_lag_fraction)
     frame_lags = grid.msd * grid.step_skip
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
-    pooled = md_msd(pieces, grid)
+    pooled = pieces_msd(pieces, grid)
     msd = MSDSamples(grid.msd, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0))
     supported = msd.n_origins.sum(axis=0) > 0
     if supported.sum() >= 3:
@@ -186,14 +187,6 @@ def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max
     msd = MSDSamples(grid.msd, grid.record_dt_ps, msd_all.msd_ang2[:, keep], msd_all.n_origins[:, keep])
     disp = displacement_stats(positions_ang, grid.msd, grid.distribution, grid.record_dt_ps, max_origins)
     return SourceStats(msd, disp, _fit(msd_all, fit_settings))
-
-
-def _ratio(a, a_err, b, b_err):
-    """b / a with its 1-sigma error for independent errors (arrays or floats)."""
-    a, a_err, b, b_err = (np.asarray(v, dtype=np.float64) for v in (a, a_err, b, b_err))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = b / a
-        return ratio, np.abs(ratio) * np.hypot(a_err / a, b_err / b)
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -258,16 +251,16 @@ def fidelity_table(
             c = g.curve
             alpha[name], alpha[f"{name}_err"] = g.displacements.alpha2(), np.nan
         msd[name], msd[f"{name}_err"] = c.msd_ang2, c.msd_err_ang2
-        msd[f"{name}_ratio"], msd[f"{name}_ratio_err"] = _ratio(h.msd_ang2, h.msd_err_ang2, c.msd_ang2, c.msd_err_ang2)
+        msd[f"{name}_ratio"], msd[f"{name}_ratio_err"] = ratio_with_error(h.msd_ang2, h.msd_err_ang2, c.msd_ang2, c.msd_err_ang2)
         alpha[f"{name}_ratio"], alpha[f"{name}_ratio_err"] = np.nan, np.nan
         d_row[name], d_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
         d_row[f"{name}_ratio"], d_row[f"{name}_ratio_err"] = (
-            float(v) for v in _ratio(heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
+            float(v) for v in ratio_with_error(heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
         )
         truth_row[name], truth_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
         truth = np.nan if truth_D_cm2_s is None else truth_D_cm2_s
         truth_row[f"{name}_ratio"], truth_row[f"{name}_ratio_err"] = (
-            float(v) for v in _ratio(truth, 0.0, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
+            float(v) for v in ratio_with_error(truth, 0.0, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
         )
         distance = np.array([
             _distance(g.displacements.samples_at(lag), heldout.displacements.samples_at(lag)) for lag in dist_ps

@@ -1,6 +1,6 @@
 from mdgan.analysis.figures import plot_z_displacement, save_figure
 from mdgan.analysis.series import open_generated
-from mdgan.analysis.stages import c_axis, generated_z_displacement, z_displacement_traces
+from mdgan.analysis.paths import c_axis, generated_z_displacement, z_displacement_traces
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
 

@@ -1,4 +1,5 @@
-"""What the validation rules need from the config, computed once when the workflow is parsed."""
+"""What the validation rules need from the config, computed once when the workflow is parsed
+(workflow/rules/validation.smk)."""
 
 from __future__ import annotations
 

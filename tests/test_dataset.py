@@ -5,7 +5,7 @@ import pytest
 
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
-from mdgan.windows import build_dataset, cut_windows, record_increments, step_skip_table, window_starts
+from mdgan.dataset import build_dataset, cut_windows, record_increments, step_skip_table, window_starts
 
 
 def tracks_from(positions, frame_dt_fs=20.0):

@@ -19,7 +19,7 @@ from mdgan.model.generator_file import save_generator
 from mdgan.model.settings import ModelSettings, TrainingSettings, settings_from_dict
 from mdgan.model.training import train
 from mdgan.smk import limit_threads, script_logging
-from mdgan.windows import load_standardization
+from mdgan.dataset import load_standardization
 
 p = snakemake.params
 with script_logging(snakemake.log[0]) as log:

@@ -2,7 +2,7 @@ import numpy as np
 
 from mdgan.smk import script_logging
 from mdgan.validation.baseline import fit_ar, save_model
-from mdgan.windows import load_standardization
+from mdgan.dataset import load_standardization
 
 with script_logging(snakemake.log[0]) as log:
     with np.load(snakemake.input.windows) as data:

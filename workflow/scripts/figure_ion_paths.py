@@ -1,6 +1,6 @@
 from mdgan.analysis.figures import plot_ion_paths, save_figure
 from mdgan.analysis.series import ion_major, open_generated
-from mdgan.analysis.stages import first_paths
+from mdgan.analysis.paths import first_paths
 from mdgan.extract import load_tracks
 from mdgan.smk import script_logging
 

@@ -2,7 +2,7 @@ import pandas as pd
 
 from mdgan.analysis.figures import plot_training, save_figure
 from mdgan.smk import script_logging
-from mdgan.windows import load_standardization
+from mdgan.dataset import load_standardization
 
 with script_logging(snakemake.log[0]):
     log_table = pd.read_csv(snakemake.input.log)
