@@ -114,12 +114,18 @@ def test_training_figure_plots_losses_and_msd_ratios():
     log = pd.DataFrame({"iteration": [0, 10, 20], "critic_loss": [-1.0, -0.5, -0.2], "generator_loss": [1.0, 0.4, 0.1],
                         "gradient_penalty": [0.3, 0.1, 0.0], "wall_time_s": [0, 1, 2],
                         "msd_ratio_lag8": [2.0, 1.5, 1.1]})
-    fig = plot_training(log, record_dt_ps=0.04)
+    fig = plot_training([log], record_dt_ps=0.04)
     ax_loss, ax_ratio = fig.axes
     np.testing.assert_allclose(line(ax_loss, "critic loss").get_ydata(), log.critic_loss)
     np.testing.assert_allclose(line(ax_ratio, "lag 8 records (0.32 ps)").get_ydata(), log.msd_ratio_lag8)
     assert ax_ratio.get_xlabel() == "iteration"
     assert all(ax.get_ylabel() for ax in fig.axes)
+    # replicas: one line style each, labelled
+    other = log.assign(msd_ratio_lag8=[1.8, 1.2, 0.9])
+    ax_loss, ax_ratio = plot_training([log, other], record_dt_ps=0.04).axes
+    second = line(ax_ratio, "lag 8 records (0.32 ps), replica 1")
+    np.testing.assert_allclose(second.get_ydata(), other.msd_ratio_lag8)
+    assert second.get_linestyle() == "--" and line(ax_ratio, "lag 8 records (0.32 ps), replica 0").get_linestyle() == "-"
 
 
 def test_ion_paths_of_a_short_series_are_drawn_whole_with_a_warning():

@@ -94,17 +94,17 @@ def test_analysis_rules_build_every_output_and_the_report_names_every_figure(tmp
         save_tracks(fake_tracks(k, source=str(path)), tmp_path / f"results/md/run{k}/li_unwrapped.npz")
         write_bench(tmp_path / f"results/benchmarks/parse_run/run{k}.tsv", 1.0, 50.0)
         write_bench(tmp_path / f"results/benchmarks/extract_species/run{k}.tsv", 0.5, 50.0)
-    for stage in ("make_windows", "train_mdgan", "generate_mdgan"):  # upstream stages' benchmark files
+    for stage in ("make_windows", "train_mdgan/replica0", "generate_mdgan"):  # upstream stages' benchmark files
         write_bench(tmp_path / f"results/benchmarks/{stage}.tsv", 0.5, 80.0)
     save_json(tmp_path / "results/dataset/standardization.json", STANDARDIZATION)
     generated = fake_tracks(5, n_frames=1000, n_ions=64).positions_ang.transpose(1, 0, 2).astype(np.float32)
     (tmp_path / "results/generated").mkdir(parents=True)
     np.save(tmp_path / "results/generated/positions.npy", generated)
     save_json(tmp_path / "results/generated/meta.json", META)
-    (tmp_path / "results/model").mkdir(parents=True)
+    (tmp_path / "results/model/replica0").mkdir(parents=True)
     pd.DataFrame({"iteration": [0, 100], "critic_loss": [-1.0, -0.1], "generator_loss": [1.0, 0.1],
                   "gradient_penalty": [0.1, 0.0], "wall_time_s": [0.0, 9.0], "msd_ratio_lag4": [1.5, 1.1]}
-                 ).to_csv(tmp_path / "results/model/training_log.csv", index=False)
+                 ).to_csv(tmp_path / "results/model/replica0/training_log.csv", index=False)
     config = {"runs": runs, "step_skip": 2, "window_records": 32,
               "analysis": {"figures": {"dpi": 60}, "diffusion": {"fit_range_ps": {"md": [0.2, 2.0]}}}}
     (tmp_path / "config").mkdir()

@@ -86,15 +86,15 @@ def test_every_output_is_complete_and_right(cluster_run):
     # training: all iterations (partly before the kill, partly resumed), the generator, the state
     import torch
 
-    log = pd.read_csv(results / "model/training_log.csv")
+    log = pd.read_csv(results / "model/replica0/training_log.csv")
     n = TRAINING["iterations"]
     assert log["iteration"].tolist() == list(range(TRAINING["log_every"], n + 1, TRAINING["log_every"]))
     assert np.isfinite(log.drop(columns="iteration").to_numpy()).all()
-    generator = torch.load(results / "model/generator.pt", map_location="cpu", weights_only=True)
+    generator = torch.load(results / "model/replica0/generator.pt", map_location="cpu", weights_only=True)
     assert generator["model"]["latent_dim"] == config["model"]["latent_dim"]
     assert generator["checkpoint_iterations"][-1] == n and len(generator["checkpoints"]) >= 2
-    assert torch.load(results / "model/state/state.pt", map_location="cpu", weights_only=True)["iteration"] == n
-    checked |= {"model/training_log.csv", "model/generator.pt", "model/state/state.pt"}
+    assert torch.load(results / "model/replica0/state/state.pt", map_location="cpu", weights_only=True)["iteration"] == n
+    checked |= {"model/replica0/training_log.csv", "model/replica0/generator.pt", "model/replica0/state/state.pt"}
 
     # generation: n_ions x n_steps records, starting inside the MD cell
     meta = json.loads((results / "generated/meta.json").read_text())
@@ -187,7 +187,7 @@ def test_training_killed_on_the_cluster_is_retried_and_resumes(cluster_run):
     # the profile scales the time limit with the attempt (runtime: 240 * attempt minutes)
     assert [job["TimeLimit"] for job in attempts] == ["04:00:00", "08:00:00"]
     # the second attempt started from the state the first one saved, not from scratch
-    log = (cluster_run.workdir / "results/logs/train_mdgan.log").read_text()
+    log = (cluster_run.workdir / "results/logs/train_mdgan/replica0.log").read_text()
     resumed = re.search(rf"resuming from iteration (\d+) of {TRAINING['iterations']}", log)
     assert resumed and 0 < int(resumed.group(1)) < TRAINING["iterations"], log[-2000:]
 

@@ -12,6 +12,7 @@ from mdgan.model.generation import (
     checkpoint_ranges,
     generate,
     generate_positions,
+    replica_ions,
     start_positions,
 )
 from mdgan.model.drift import ensemble_drift, remove_mean_increment
@@ -104,8 +105,9 @@ def test_starts_are_md_positions_wrapped_into_the_cell():
 
 def test_generate_returns_the_contract_meta(tmp_path):
     s = GenerationSettings(n_ions=6, n_steps=31, chunk_ions=4, rng_block_ions=2, seed=3)
-    meta = generate(list(zip([100], generators(1))), STATS, [tracks()], s, tmp_path / "p.npy", CPU, progress=False)
+    meta = generate([list(zip([100], generators(1)))], STATS, [tracks()], s, tmp_path / "p.npy", CPU, progress=False)
     assert len(meta["mean_correction_ang"]) == 1 and len(meta["mean_correction_ang"][0]) == 3
+    assert meta["replicas"] == [{"replica": 0, "checkpoints": [100], "ions": [0, 6]}]
     assert meta["n_records"] == 15 and meta["step_skip"] == 2 and meta["record_dt_ps"] == 0.04
     assert meta["checkpoints"] == [100] and meta["n_ions"] == 6 and meta["n_steps"] == 31
     assert meta["settings"]["chunk_ions"] == 4
@@ -176,3 +178,20 @@ def test_ensemble_drift_sees_a_shared_velocity_and_not_noise():
     assert rows[-1]["z_score"][2] > 20 and abs(rows[-1]["mean_ang"][2] - 1.99) < 0.05
     se = rows[-1]["se_ang"][0]
     assert se == pytest.approx(0.1 * np.sqrt(199 / 4096), rel=0.05)
+
+
+def test_replicas_generate_contiguous_equal_shares_of_the_ions(tmp_path):
+    a, b = generators(1)[0], biased_generator()
+    s = GenerationSettings(n_ions=512, n_steps=2 * 17, chunk_ions=128, rng_block_ions=64, checkpoints=2)
+    replicas = [[(500, a), (1000, a)], [(500, b), (1000, b)]]
+    meta = generate(replicas, STATS, [tracks()], s, tmp_path / "p.npy", CPU, progress=False)
+    assert [r["ions"] for r in meta["replicas"]] == [[0, 256], [256, 512]]
+    assert [r["checkpoints"] for r in meta["replicas"]] == [[500, 1000], [500, 1000]]
+    assert meta["checkpoints"] == [500, 1000, 500, 1000] and len(meta["mean_correction_ang"]) == 4
+    # the biased replica's ions carry (and lose) its own mean increment only
+    removed = np.array(meta["mean_correction_ang"])
+    np.testing.assert_allclose(removed[2] - removed[0], 0.5 * np.array(STATS["std_ang"]), rtol=0.35)
+    assert replica_ions(8, [2, 2], 2) == [(0, 4), (4, 8)]
+    assert replica_ions(12, [1, 1, 1], 2) == [(0, 4), (4, 8), (8, 12)]
+    with pytest.raises(InputError, match="rng_block_ions"):
+        replica_ions(6, [2, 2], 2)

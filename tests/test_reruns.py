@@ -71,7 +71,7 @@ def test_unchanged_config_reruns_nothing(tiny_run):
 
 def test_training_hyperparameter_change_reruns_training_onwards(tiny_run, tmp_path):
     planned = plan(tiny_run, tmp_path, training={**TRAINING, "lr_critic": 2e-4})
-    assert ("train_mdgan", "") in planned and not rules(planned) & DATA_PATH
+    assert ("train_mdgan", "replica=0") in planned and not rules(planned) & DATA_PATH
     assert planned == onwards(tiny_run.workdir, "train_mdgan", tiny_run.configs)
     assert rules(planned) > {"train_mdgan", "generate_mdgan", "msd_generated", "diffusion", "figure_training"}
 

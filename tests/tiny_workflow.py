@@ -155,7 +155,7 @@ def scheduler_jobs(cluster) -> list[dict[str, str]]:
 
 def cancel_training_once_it_saved_state(cluster, workdir: Path, proc: subprocess.Popen) -> str:
     """Wait for the training's saved state, then scancel its SLURM job; the job id."""
-    state = workdir / "results/model/state/state.pt"
+    state = workdir / "results/model/replica0/state/state.pt"
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline and proc.poll() is None:
         if state.exists():

@@ -275,7 +275,7 @@ rule figure_van_hove:
 rule figure_training:
     """Training curves: WGAN-GP losses and the logged MSD ratios against iteration."""
     input:
-        log=f"{RESULTS}/model/training_log.csv",
+        logs=expand(rules.train_mdgan.output.log_csv, replica=REPLICAS),
         stats=STANDARDIZATION,
         code=script_code("figure_training.py"),
     output:

@@ -62,6 +62,14 @@ def config_without_runtime(section):
     return {k: v for k, v in config[section].items() if k not in ("device", "threads")}
 
 
+def replica_training(replica):
+    """The training section one replica trains with: seed + replica, without ``replicas`` (so that
+    adding a replica leaves the trained ones as they are) and the runtime keys."""
+    settings = {k: v for k, v in config_without_runtime("training").items() if k != "replicas"}
+    settings["seed"] = config["training"]["seed"] + replica
+    return settings
+
+
 def matched_windows(training):
     """Windows whose MSD and alpha2 statistic matching fits to the training runs (0 when it is off):
     lags up to there are fitted, not predicted."""
@@ -73,7 +81,10 @@ def final_targets():
     targets = [
         f"{RESULTS}/dataset/windows.npz",
         f"{RESULTS}/dataset/step_skip_table.csv",
-        f"{RESULTS}/model/training_log.csv",
+        *expand(
+            f"{RESULTS}/model/replica{{replica}}/training_log.csv",
+            replica=range(config["training"]["replicas"]),
+        ),
         f"{RESULTS}/generated/meta.json",
     ]
     # analysis and report (workflow/rules/analysis.smk, report.smk)

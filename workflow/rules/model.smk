@@ -1,16 +1,25 @@
+REPLICAS = list(range(config["training"]["replicas"]))
+MODEL_DIR = f"{RESULTS}/model/replica{{replica}}"
+
+
+wildcard_constraints:
+    replica=r"\d+",
+
+
 rule train_mdgan:
-    """Train the MD-GAN on the windows (WGAN-GP); resumes from results/model/state/ after a kill."""
+    """Train one MD-GAN replica on the windows (WGAN-GP), seeded with training.seed + replica;
+    resumes from its state/ directory after a kill."""
     input:
         windows=f"{RESULTS}/dataset/windows.npz",
         stats=f"{RESULTS}/dataset/standardization.json",
         code=script_code("train_mdgan.py"),
     output:
-        generator=f"{RESULTS}/model/generator.pt",
-        log_csv=f"{RESULTS}/model/training_log.csv",
+        generator=f"{MODEL_DIR}/generator.pt",
+        log_csv=f"{MODEL_DIR}/training_log.csv",
     log:
-        f"{RESULTS}/logs/train_mdgan.log",
+        f"{RESULTS}/logs/train_mdgan/replica{{replica}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train_mdgan.tsv"
+        f"{RESULTS}/benchmarks/train_mdgan/replica{{replica}}.tsv"
     conda:
         "../../envs/model.yaml"
     threads: config["training"]["threads"]
@@ -18,17 +27,18 @@ rule train_mdgan:
         gpu=1,
     params:
         model=config["model"],
-        training=config_without_runtime("training"),
+        training=lambda wc: replica_training(int(wc.replica)),
         device=config["training"]["device"],
-        state_dir=f"{RESULTS}/model/state",
+        state_dir=f"{MODEL_DIR}/state",
     script:
         "../scripts/train_mdgan.py"
 
 
 rule generate_mdgan:
-    """Generate long Li trajectories from the trained generator, starting at MD Li positions."""
+    """Generate long Li trajectories from the trained replicas (an equal share of the ions each),
+    starting at MD Li positions."""
     input:
-        generator=f"{RESULTS}/model/generator.pt",
+        generators=expand(f"{MODEL_DIR}/generator.pt", replica=REPLICAS),
         tracks=expand(
             f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"])
         ),

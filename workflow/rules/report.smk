@@ -13,14 +13,14 @@ STAGE_PRODUCTS = {
     "parse MD runs": f"{RESULTS}/md/{{run}}/trajectory.traj",
     "extract Li tracks": f"{RESULTS}/md/{{run}}/li_unwrapped.npz",
     "training windows": f"{RESULTS}/dataset/windows.npz",
-    "train MD-GAN": f"{RESULTS}/model/generator.pt",
+    "train MD-GAN": f"{RESULTS}/model/replica{{replica}}/generator.pt",
     "generate trajectories": f"{RESULTS}/generated/positions.npy",
     "MSD of MD": f"{RESULTS}/analysis/msd_md.csv",
     "MSD of MD-GAN": f"{RESULTS}/analysis/msd_generated.csv",
     "displacements of MD-GAN": f"{RESULTS}/analysis/displacements_generated.npz",
 }
 stage_benchmarks = lambda wc: stage_benchmark_files(
-    workflow.rules, STAGE_PRODUCTS, list(config["runs"])
+    workflow.rules, STAGE_PRODUCTS, {"run": list(config["runs"]), "replica": REPLICAS}
 )
 
 

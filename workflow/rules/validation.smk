@@ -93,7 +93,7 @@ if VALIDATION_CONFIG["enabled"]:
     rule validation_generate_mdgan:
         """Long series from the selected checkpoints (the model rules' script, other paths)."""
         input:
-            generator=f"{VALIDATION}/model/selected_generator.pt",
+            generators=[f"{VALIDATION}/model/selected_generator.pt"],
             tracks=VPLAN["training"]["tracks"],
             code=script_code("generate_mdgan.py"),
         output:

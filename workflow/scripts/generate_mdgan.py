@@ -1,6 +1,6 @@
 """Generate long trajectories. Generic: every path comes from the rule, so other rules can reuse it.
 
-input: generator (.pt), tracks (li_unwrapped.npz files: start positions); output: positions (.npy),
+input: generators (.pt files, one per replica), tracks (li_unwrapped.npz files: start positions); output: positions (.npy),
 meta (.json); params: generation (config section without device and threads), device (torch device name).
 """
 
@@ -23,11 +23,15 @@ with script_logging(snakemake.log[0]) as log:
     limit_threads(snakemake.threads)
     device = choose_device(p.device)
     settings = settings_from_dict(GenerationSettings, p.generation)
-    generators, stats = load_generators(snakemake.input.generator, settings.checkpoints, device)
-    if len(generators) < settings.checkpoints:
-        log.warning("%d checkpoints asked for, the generator file holds %d", settings.checkpoints, len(generators))
+    replicas = []
+    for path in snakemake.input.generators:
+        generators, stats = load_generators(path, settings.checkpoints, device)
+        if len(generators) < settings.checkpoints:
+            log.warning("%s: %d checkpoints asked for, the file holds %d", path, settings.checkpoints, len(generators))
+        log.info("%s: checkpoints %s", path, [it for it, _ in generators])
+        replicas.append(generators)
     tracks = [load_tracks(path) for path in snakemake.input.tracks]
-    log.info("checkpoints %s on %s, %d threads", [it for it, _ in generators], device, snakemake.threads)
-    meta = generate(generators, stats, tracks, settings, snakemake.output.positions, device)
+    log.info("%d replicas on %s, %d threads", len(replicas), device, snakemake.threads)
+    meta = generate(replicas, stats, tracks, settings, snakemake.output.positions, device)
     log.info("%d ions x %d records in %.1f s", meta["n_ions"], meta["n_records"], meta["wall_time_s"])
     save_json(snakemake.output.meta, meta)

@@ -204,26 +204,35 @@ def msd_ratio_columns(log: pd.DataFrame) -> dict[str, int]:
     return out
 
 
-def plot_training(log: pd.DataFrame, record_dt_ps: float) -> Figure:
+REPLICA_STYLES = ("-", "--", ":", "-.")
+
+
+def plot_training(logs: Sequence[pd.DataFrame], record_dt_ps: float) -> Figure:
     """(a) critic loss, generator loss and gradient penalty against iteration; (b) the logged MSD
-    ratios (generated / training data) at their lags, with the ideal ratio 1."""
+    ratios (generated / training data) at their lags, with the ideal ratio 1. One training log per
+    replica: same colour per quantity, one line style per replica."""
     fig, (ax_loss, ax_ratio) = plt.subplots(2, 1, figsize=(7.0, 6.4), sharex=True, layout="constrained")
-    for column in ("critic_loss", "generator_loss", "gradient_penalty"):
-        if column in log:
-            ax_loss.plot(log["iteration"], log[column], lw=1.0, label=column.replace("_", " "))
+    ratios = msd_ratio_columns(logs[0]) if logs else {}
+    for replica, log in enumerate(logs):
+        style = REPLICA_STYLES[replica % len(REPLICA_STYLES)]
+        suffix = f", replica {replica}" if len(logs) > 1 else ""
+        for k, column in enumerate(("critic_loss", "generator_loss", "gradient_penalty")):
+            if column in log:
+                ax_loss.plot(log["iteration"], log[column], lw=1.0, ls=style, color=f"C{k}",
+                             label=column.replace("_", " ") + suffix)
+        for k, (column, lag) in enumerate(ratios.items()):
+            if column in log:
+                label = f"lag {lag} records ({lag * record_dt_ps:.3g} ps){suffix}"
+                ax_ratio.plot(log["iteration"], log[column], lw=1.0, ls=style, marker=".", color=f"C{k}", label=label)
     ax_loss.set_ylabel("loss (critic output units)")
     ax_loss.set_title("(a) WGAN-GP losses", loc="left")
     ax_loss.legend(fontsize="small")
-    ratios = msd_ratio_columns(log)
-    for column, lag in ratios.items():
-        label = f"lag {lag} records ({lag * record_dt_ps:.3g} ps)"
-        ax_ratio.plot(log["iteration"], log[column], lw=1.0, marker=".", label=label)
     ax_ratio.axhline(1.0, color="k", lw=0.8, ls="--")
     if not ratios:
         ax_ratio.text(0.5, 0.5, "no MSD ratio in the training log", ha="center", va="center",
                       transform=ax_ratio.transAxes)
     else:
-        ax_ratio.legend(fontsize="small")
+        ax_ratio.legend(fontsize="x-small", ncol=1 + (len(logs) > 1))
     ax_ratio.set_ylabel("MSD ratio, generated / training (–)")
     ax_ratio.set_xlabel("iteration")
     ax_ratio.set_title("(b) MSD ratio during training", loc="left")

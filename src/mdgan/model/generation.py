@@ -168,7 +168,8 @@ def generation_meta(
 ) -> dict:
     """The contract's ``generated/meta.json``, plus the mean increment (A per record) removed from each
     checkpoint's output (``mean_correction_ang``) and the ensemble's mean displacement from the start
-    with its standard error over ions (``drift_check``, mdgan.model.drift.ensemble_drift)."""
+    with its standard error over ions (``drift_check``, mdgan.model.drift.ensemble_drift);
+    :func:`generate` adds ``replicas``."""
     return {
         "record_dt_ps": float(standardization["record_dt_ps"]),
         "step_skip": int(standardization["step_skip"]),
@@ -184,8 +185,19 @@ def generation_meta(
     }
 
 
+def replica_ions(n_ions: int, checkpoints_per_replica: list[int], block_ions: int) -> list[tuple[int, int]]:
+    """[first, stop) of the ions each replica generates: its checkpoints' shares, contiguous."""
+    n_generators = sum(checkpoints_per_replica)
+    if math.ceil(n_ions / block_ions) < n_generators:
+        raise InputError(f"generation.n_ions: {n_ions} ions in blocks of {block_ions} (generation.rng_block_ions) "
+                         f"cannot give each of {n_generators} generators (replicas x checkpoints) a share")
+    shares = checkpoint_shares(n_ions, n_generators, block_ions)
+    bounds = np.cumsum([0, *checkpoints_per_replica])
+    return [(shares[a][0], shares[b - 1][1]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def generate(
-    generators: list[tuple[int, Generator]],
+    replicas: list[list[tuple[int, Generator]]],
     standardization: dict,
     tracks: list[IonTracks],
     settings: GenerationSettings,
@@ -193,11 +205,17 @@ def generate(
     device: torch.device,
     progress: bool = True,
 ) -> dict:
-    """Start positions from the MD, the positions file, and its meta data (returned)."""
+    """Start positions from the MD, the positions file, and its meta data (returned). ``replicas``:
+    per replica its checkpoints (iteration, network); each replica generates an equal, contiguous
+    share of the ions, its checkpoints in turn an equal share of that (``meta["replicas"]``)."""
     t0 = time.perf_counter()
+    ions = replica_ions(settings.n_ions, [len(r) for r in replicas], settings.rng_block_ions)
     starts = start_positions(tracks, settings.n_ions, settings.seed)
-    networks = [g for _, g in generators]
+    networks = [g for checkpoints in replicas for _, g in checkpoints]
     n_records, removed = generate_positions(networks, standardization, starts, settings, path, device, progress)
     drift = ensemble_drift(np.load(path, mmap_mode="r"))
-    iterations = [it for it, _ in generators]
-    return generation_meta(standardization, settings, n_records, iterations, removed, drift, time.perf_counter() - t0)
+    iterations = [it for checkpoints in replicas for it, _ in checkpoints]
+    meta = generation_meta(standardization, settings, n_records, iterations, removed, drift, time.perf_counter() - t0)
+    meta["replicas"] = [{"replica": r, "checkpoints": [it for it, _ in checkpoints], "ions": list(share)}
+                        for r, (checkpoints, share) in enumerate(zip(replicas, ions))]
+    return meta
