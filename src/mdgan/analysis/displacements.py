@@ -263,6 +263,8 @@ def load_stats(path: str | Path) -> DisplacementStats:
 
 def md_displacements(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, max_origins: int,
                      chunk_ions: int, max_samples_per_lag: int) -> DisplacementStats:
+    """Displacement moments of every MD run at its log-spaced lags, |dr| samples at the comparison
+    lags, runs combined."""
     lags = md_lag_steps(runs, plan, n_lags)
     sample_lags = steps_for(plan.compare_lags_ps, plan.frame_dt_ps)
     return combine_stats(
@@ -273,6 +275,8 @@ def md_displacements(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, 
 
 def generated_displacements(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float,
                             max_origins: int, chunk_ions: int, max_samples_per_lag: int) -> DisplacementStats:
+    """Displacement moments of the generated series at its log-spaced lags, |dr| samples at the
+    comparison lags."""
     lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
     sample_lags = steps_for(plan.compare_lags_ps, plan.record_dt_ps)
     return displacement_stats(series.positions_ang, lags, sample_lags, series.record_dt_ps, max_origins, chunk_ions,

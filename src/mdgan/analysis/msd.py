@@ -232,5 +232,6 @@ def md_msd(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, chunk_ions
 
 def generated_msd(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float,
                   chunk_ions: int, workers: int) -> MSDSamples:
+    """Per-ion MSDs of the generated series at log-spaced record lags plus the comparison lags."""
     lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
     return msd_samples(series.positions_ang, lags, series.record_dt_ps, chunk_ions, workers)
