@@ -14,6 +14,7 @@ from mdgan.analysis.msd import (
     save_samples,
     write_curve_csv,
 )
+from mdgan.analysis.uncertainty import t_factor
 from mdgan.errors import InputError
 
 
@@ -48,7 +49,7 @@ def test_fft_msd_reads_float32_memmap_and_transposed_views(tmp_path):
     np.testing.assert_allclose(from_file.msd_ang2, expected, rtol=1e-10)
 
 
-def test_pooled_runs_are_weighted_by_origins_and_error_is_standard_error_over_ions():
+def test_pooled_runs_are_weighted_by_origins_and_error_is_the_jackknife_over_ions():
     rng = np.random.default_rng(2)
     short = np.cumsum(rng.normal(size=(4, 100, 3)), axis=1)
     long = np.cumsum(rng.normal(size=(6, 400, 3)), axis=1)
@@ -60,7 +61,8 @@ def test_pooled_runs_are_weighted_by_origins_and_error_is_standard_error_over_io
         origins = 4 * (100 - m) + 6 * (400 - m)
         assert curve.msd_ang2[j] == pytest.approx(sums / origins, rel=1e-10)
     equal = msd_samples(long, lags, 0.01)
-    expected_err = equal.msd_ang2.std(axis=0, ddof=1) / np.sqrt(equal.n_ions)
+    # the standard error over ions, widened to a 68% interval for 6 ions (Student's t, 5 dof)
+    expected_err = equal.msd_ang2.std(axis=0, ddof=1) / np.sqrt(equal.n_ions) * t_factor(5)
     np.testing.assert_allclose(msd_curve(equal).msd_err_ang2, expected_err, rtol=1e-10)
     value, err = linear_estimate(equal, np.eye(lags.size)[2])
     assert value == pytest.approx(msd_curve(equal).msd_ang2[2])

@@ -19,6 +19,8 @@ ANALYSIS_GLUE = (
     "analysis/series.py",
     "analysis/lags.py",
 )
+# The MSD and its errors (per-unit MSDs, jackknife, cell axes).
+MSD_CODE = ("analysis/msd.py", "analysis/uncertainty.py", "analysis/axes.py")
 # The figure rules' outputs: the PNG goes into the report with its caption, the PDF beside it.
 FIGURE_OUTPUTS = {
     name: {
@@ -55,11 +57,12 @@ rule analysis_lags:
 
 
 rule msd_md:
-    """MSD over all ions and time origins of each MD run, runs pooled, with its standard error."""
+    """MSD over all ions and time origins of each MD run, runs pooled, isotropic and per axis, with its
+    error over runs or time blocks."""
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+        code=package_files(*ANALYSIS_GLUE, *MSD_CODE),
     output:
         csv=f"{RESULTS}/analysis/msd_md.csv",
         ions=f"{RESULTS}/analysis/msd_md_ions.npz",
@@ -73,16 +76,19 @@ rule msd_md:
         runs=list(config["runs"]),
         n_lags=ANALYSIS["msd"]["n_lags"],
         chunk_ions=ANALYSIS["msd"]["chunk_ions"],
+        time_blocks=ANALYSIS["msd"]["time_blocks"],
     script:
         "../scripts/msd_md.py"
 
 
 rule msd_generated:
-    """MSD of the generated series by FFT, streamed over ions from the memory-mapped file."""
+    """MSD of the generated series by FFT, streamed over ions from the memory-mapped file, isotropic
+    and along the MD cell's axes."""
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        code=package_files(*ANALYSIS_GLUE, "analysis/msd.py"),
+        tracks=MD_TRACKS,
+        code=package_files(*ANALYSIS_GLUE, *MSD_CODE),
     output:
         csv=f"{RESULTS}/analysis/msd_generated.csv",
         ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
@@ -148,15 +154,17 @@ rule displacements_generated:
 
 
 rule diffusion:
-    """D over the diffusive regime (or none), its error over ions, Nernst-Einstein conductivity."""
+    """D over the common and each source's own diffusive range (or none), isotropic and per axis, its
+    error, Nernst-Einstein conductivity."""
     input:
         md=rules.msd_md.output.ions,
         generated=rules.msd_generated.output.ions,
         tracks=MD_TRACKS,
         code=package_files(
             *ANALYSIS_GLUE,
-            "analysis/msd.py",
+            *MSD_CODE,
             "analysis/diffusion.py",
+            "analysis/diffusion_fits.py",
             "analysis/conductivity.py",
             "analysis/tables.py",
         ),
@@ -194,7 +202,7 @@ rule comparison:
         displacements_generated=rules.displacements_generated.output[0],
         code=package_files(
             *ANALYSIS_GLUE,
-            "analysis/msd.py",
+            *MSD_CODE,
             "analysis/diffusion.py",
             "analysis/displacements.py",
             "analysis/comparison.py",
@@ -224,7 +232,7 @@ rule figure_msd:
         plan=LAG_PLAN,
         code=package_files(
             *ANALYSIS_GLUE,
-            "analysis/msd.py",
+            *MSD_CODE,
             "analysis/diffusion.py",
             "analysis/tables.py",
             "analysis/figures.py",

@@ -6,7 +6,8 @@ VALIDATION = f"{RESULTS}/validation"
 VALIDATION_CONFIG = config["validation"]
 # package code of the comparison (validation/compare.py and what it runs)
 VALIDATION_ANALYSIS_CODE = ["analysis/diffusion.py", "analysis/displacements.py", "analysis/lags.py",
-                            "analysis/msd.py", "analysis/series.py", "validation/compare.py",
+                            "analysis/msd.py", "analysis/uncertainty.py", "analysis/axes.py",
+                            "analysis/series.py", "validation/compare.py",
                             "validation/split.py"]  # fmt: skip
 
 

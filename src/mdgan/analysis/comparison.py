@@ -38,7 +38,7 @@ def comparison_table(
 ) -> pd.DataFrame:
     """One row per quantity and lag; ``ratio`` is generated / MD, errors are 1 sigma.
 
-    quantity D_cm2_s: from each fit (NaN where no diffusive regime was found).
+    quantity D_cm2_s: from each fit, over the same (common) range for both (NaN where there is none).
     msd_ang2: pooled MSD; region says whether the lag lies inside the training window.
     alpha2: non-Gaussian parameter (no error, no ratio).
     mean_displacement_ang: length of the mean displacement vector (a drift; ~0 for MD without one).
@@ -51,7 +51,7 @@ def comparison_table(
         {
             "quantity": "D_cm2_s",
             "lag_ps": np.nan,
-            "region": "diffusive regime",
+            "region": "common range",
             "md": md_fit.D_cm2_s,
             "md_err": md_fit.D_err_cm2_s,
             "generated": generated_fit.D_cm2_s,

@@ -10,13 +10,17 @@ import pandas as pd
 
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
+from mdgan.analysis.axes import common_frame
 from mdgan.analysis.conductivity import ion_density_per_ang3, nernst_einstein_S_per_cm
-from mdgan.analysis.diffusion import DiffusionFit, fit_diffusion
+from mdgan.analysis.diffusion import DiffusionFit
+from mdgan.analysis.diffusion_fits import diffusion_fits
 from mdgan.analysis.displacements import DisplacementStats, combine_stats, displacement_stats
 from mdgan.analysis.lags import LagPlan, log_lags, max_lag_steps, plan_lags, steps_for
 from mdgan.analysis.msd import MSDSamples, msd_samples, pool_samples
 from mdgan.analysis.series import GeneratedSeries, frame_dt_ps, ion_major, md_temperature_k
 from mdgan.analysis.tables import DIFFUSION_COLUMNS, diffusion_row
+
+MIN_RUNS_FOR_JACKKNIFE = 3
 
 
 def plan_for_runs(runs: Mapping[str, IonTracks], standardization: Mapping, max_lag_fraction: float,
@@ -55,18 +59,30 @@ def generated_lag_steps(series: GeneratedSeries, plan: LagPlan, n_lags: int, max
     return log_lags(longest, n_lags, compare)
 
 
-def md_msd(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, chunk_ions: int, workers: int) -> MSDSamples:
-    """Per-ion MSDs of every MD run (all origins within each run), pooled over runs."""
+def md_msd(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, chunk_ions: int, workers: int,
+           time_blocks: int) -> MSDSamples:
+    """Per-ion MSDs of every MD run (all origins within each run), isotropic and along the cell's axes
+    (``mdgan.analysis.axes``), pooled over runs.
+
+    Ions of one run share the framework's history, so the error is a jackknife over runs where there
+    are at least ``MIN_RUNS_FOR_JACKKNIFE``, else over ``time_blocks`` time blocks of every run.
+    """
     lags = md_lag_steps(runs, plan, n_lags)
+    frame, axes = common_frame([t.cell_ang for t in runs.values()])
+    by_run = len(runs) >= MIN_RUNS_FOR_JACKKNIFE
     return pool_samples(
-        [msd_samples(ion_major(t), lags, plan.frame_dt_ps, chunk_ions, workers) for t in runs.values()]
+        [msd_samples(ion_major(t), lags, plan.frame_dt_ps, chunk_ions, workers, frame, axes,
+                     1 if by_run else time_blocks) for t in runs.values()],
+        group_by_run=by_run,
     )
 
 
 def generated_msd(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_fraction: float,
-                  chunk_ions: int, workers: int) -> MSDSamples:
+                  chunk_ions: int, workers: int, md_cells_ang: list[np.ndarray]) -> MSDSamples:
+    """Per-ion MSDs of the generated series along the MD cells' axes; the error is over ions."""
     lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
-    return msd_samples(series.positions_ang, lags, series.record_dt_ps, chunk_ions, workers)
+    frame, axes = common_frame(md_cells_ang)
+    return msd_samples(series.positions_ang, lags, series.record_dt_ps, chunk_ions, workers, frame, axes)
 
 
 def md_displacements(runs: Mapping[str, IonTracks], plan: LagPlan, n_lags: int, max_origins: int,
@@ -100,23 +116,22 @@ def diffusion_table(
     tolerance: float,
     min_span_decades: float,
     half_width_decades: float,
-) -> tuple[pd.DataFrame, dict[str, DiffusionFit]]:
-    """D and Nernst-Einstein conductivity for each source ("MD", "MD-GAN"), with the MD cell's ion
-    density and temperature (generated ions move in the material they were trained on)."""
+) -> tuple[pd.DataFrame, dict[tuple[str, str, str], DiffusionFit]]:
+    """D and Nernst-Einstein conductivity for each source ("MD", "MD-GAN") over the common and its own
+    range, isotropic and per axis (``mdgan.analysis.diffusion_fits``), with the MD cell's ion density
+    and temperature (generated ions move in the material they were trained on). Along an axis sigma is
+    that diagonal element of the conductivity tensor."""
     density = md_ion_density_per_ang3(runs)
     temperature = md_temperature_k(runs)
-    rows, fits = [], {}
-    for source, s in samples.items():
-        fit_range = fit_ranges_ps.get(source)
-        fit = fit_diffusion(s, None if fit_range is None else tuple(fit_range), tolerance, min_span_decades,
-                            half_width_decades)
+    fits = diffusion_fits(samples, fit_ranges_ps, tolerance, min_span_decades, half_width_decades)
+    rows = []
+    for (source, _, _), fit in fits.items():
         if fit.mode == "none":
             sigma = sigma_err = float("nan")
         else:
             sigma = nernst_einstein_S_per_cm(fit.D_cm2_s, density, charge_e, temperature)
             sigma_err = abs(sigma) * fit.D_err_ang2_ps / abs(fit.D_ang2_ps)
         rows.append(diffusion_row(source, fit, sigma, sigma_err))
-        fits[source] = fit
     return pd.DataFrame(rows, columns=DIFFUSION_COLUMNS), fits
 
 

@@ -13,7 +13,7 @@ from mdgan.analysis.diffusion import ANG2_PER_PS_IN_CM2_PER_S, DiffusionFit
 
 DIFFUSION_COLUMNS = [
     "source", "D_cm2_s", "D_err_cm2_s", "fit_lo_ps", "fit_hi_ps", "diffusive", "sigma_S_per_cm",
-    "sigma_err_S_per_cm", "fit_mode", "loglog_slope", "intercept_ang2",
+    "sigma_err_S_per_cm", "fit", "axis", "err_over", "fit_mode", "loglog_slope", "intercept_ang2",
 ]
 
 
@@ -24,7 +24,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def diffusion_row(source: str, fit: DiffusionFit, sigma_S_per_cm: float, sigma_err_S_per_cm: float) -> dict:
-    """One row of the diffusion table: the contract's columns, then the fit's details."""
+    """One row of the diffusion table: the contract's columns, then which fit it is (``fit``: common
+    or own range; ``axis``: iso or an axis name; ``err_over``: what the error covers) and its details."""
     return {
         "source": source,
         "D_cm2_s": fit.D_cm2_s,
@@ -34,21 +35,24 @@ def diffusion_row(source: str, fit: DiffusionFit, sigma_S_per_cm: float, sigma_e
         "diffusive": fit.diffusive,
         "sigma_S_per_cm": sigma_S_per_cm,
         "sigma_err_S_per_cm": sigma_err_S_per_cm,
+        "fit": fit.fit,
+        "axis": fit.axis,
+        "err_over": fit.err_over,
         "fit_mode": fit.mode,
         "loglog_slope": fit.loglog_slope,
         "intercept_ang2": fit.intercept_ang2,
     }
 
 
-def read_diffusion_csv(path: str | Path) -> dict[str, DiffusionFit]:
-    """source -> DiffusionFit from a diffusion table."""
+def read_diffusion_csv(path: str | Path) -> dict[tuple[str, str, str], DiffusionFit]:
+    """(source, fit, axis) -> DiffusionFit from a diffusion table."""
     frame = pd.read_csv(path)
     missing = set(DIFFUSION_COLUMNS) - set(frame.columns)
     if missing:
         raise InputError(f"{path}: missing columns {sorted(missing)}")
     fits = {}
     for row in frame.itertuples(index=False):
-        fits[row.source] = DiffusionFit(
+        fits[(row.source, row.fit, row.axis)] = DiffusionFit(
             D_ang2_ps=row.D_cm2_s / ANG2_PER_PS_IN_CM2_PER_S,
             D_err_ang2_ps=row.D_err_cm2_s / ANG2_PER_PS_IN_CM2_PER_S,
             fit_lo_ps=float(row.fit_lo_ps),
@@ -57,5 +61,8 @@ def read_diffusion_csv(path: str | Path) -> dict[str, DiffusionFit]:
             mode=str(row.fit_mode),
             loglog_slope=float(row.loglog_slope),
             intercept_ang2=float(row.intercept_ang2) if np.isfinite(row.intercept_ang2) else float("nan"),
+            axis=str(row.axis),
+            fit=str(row.fit),
+            err_over=str(row.err_over),
         )
     return fits
