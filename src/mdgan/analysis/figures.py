@@ -37,12 +37,17 @@ def _d_text(fit: DiffusionFit) -> str:
     return f"D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note}"
 
 
+def _same_range(a: DiffusionFit | None, b: DiffusionFit | None) -> bool:
+    return a is not None and b is not None and a.mode != "none" and b.mode != "none" and (
+        (a.fit_lo_ps, a.fit_hi_ps) == (b.fit_lo_ps, b.fit_hi_ps))
+
+
 def _diffusion_label(name: str, common: DiffusionFit | None, own: DiffusionFit | None) -> str:
     """Legend of a source: D over the common range, then over its own range where that differs."""
     parts = []
     if common is not None:
         parts.append("no common range" if common.mode == "none" else _d_text(common))
-    if own is not None and (common is None or (own.fit_lo_ps, own.fit_hi_ps) != (common.fit_lo_ps, common.fit_hi_ps)):
+    if own is not None and not _same_range(own, common):
         parts.append("own range: " + ("no diffusive regime" if own.mode == "none" else _d_text(own)))
     return f"{name} ({'; '.join(parts)})" if parts else name
 
@@ -73,7 +78,7 @@ def plot_msd(
         local = local_D_ang2_ps(curve.lag_ps, curve.msd_ang2) * ANG2_PER_PS_IN_CM2_PER_S
         ax_d.plot(curve.lag_ps, local, color=color, lw=1.4, label=f"{name} local D(t)")
         for fit, style, what in ((common, "--", "common range"), (own if name == "MD-GAN" else None, ":", "own range")):
-            if fit is None or fit.mode == "none":
+            if fit is None or fit.mode == "none" or (fit is own and _same_range(own, common)):
                 continue
             t = np.geomspace(fit.fit_lo_ps, fit.fit_hi_ps, 50)
             ax.plot(t, fit.intercept_ang2 + 6 * fit.D_ang2_ps * t, color=color, ls=style, lw=1.2,
@@ -88,7 +93,7 @@ def plot_msd(
     ax.set_ylabel(f"mean squared displacement ({ANGSTROM2})")
     ax.set_title("(a) mean squared displacement", loc="left")
     ax.legend(fontsize="x-small", loc="upper left")
-    ax_d.axhline(0.0, color="k", lw=0.6)
+    ax_d.set_yscale("log")  # the early decay and the plateau both readable; noise below zero is not drawn
     ax_d.set_xlabel("lag time t (ps)")
     ax_d.set_ylabel("local D(t) = (dMSD/dt) / 6 (cm$^2$/s)")
     ax_d.set_title("(b) local diffusion coefficient", loc="left")
