@@ -131,7 +131,8 @@ def _chunk_sums(chunk: np.ndarray, frame: np.ndarray, lags: np.ndarray, edges: n
     if not np.array_equal(frame, np.eye(3)):
         series[...] = np.einsum("kc,nct->nkt", frame, series)
     cumulative = np.zeros((n_ions, 3, n_records + 1))
-    np.cumsum(series**2, axis=2, out=cumulative[:, :, 1:])
+    np.square(series, out=cumulative[:, :, 1:])
+    np.cumsum(cumulative[:, :, 1:], axis=2, out=cumulative[:, :, 1:])
     n_fft = x.shape[2]
     spectrum = scipy.fft.rfft(x, axis=2, workers=1)
     out = np.empty((n_ions, edges.size - 1, lags.size, 3))
@@ -139,13 +140,17 @@ def _chunk_sums(chunk: np.ndarray, frame: np.ndarray, lags: np.ndarray, edges: n
         end = np.clip(np.minimum(stop, n_records - lags), first, None)
         s1 = (cumulative[:, :, end] - cumulative[:, :, [first]] + cumulative[:, :, end + lags]
               - cumulative[:, :, first + lags])
-        if first == 0 and stop == n_records:
-            cross = spectrum.real**2 + spectrum.imag**2
+        if first == 0 and stop == n_records:  # one block: |X|^2 in place, as complex (no conversion)
+            as_real = spectrum.view(np.float64)
+            np.square(as_real, out=as_real)
+            as_real[..., 0::2] += as_real[..., 1::2]
+            as_real[..., 1::2] = 0.0
+            cross = spectrum
         else:
             part = np.zeros_like(x)
             part[:, :, first:stop] = series[:, :, first:stop]
             cross = np.conj(scipy.fft.rfft(part, axis=2, workers=1)) * spectrum
-        s2 = scipy.fft.irfft(cross, n=n_fft, axis=2, workers=1)[:, :, lags]
+        s2 = scipy.fft.irfft(cross, n=n_fft, axis=2, workers=1, overwrite_x=True)[:, :, lags]
         out[:, b] = (s1 - 2.0 * s2).transpose(0, 2, 1)
     return out
 
