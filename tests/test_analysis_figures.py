@@ -28,24 +28,33 @@ def curve(lag_ps, factor):
     return MSDCurve(lag_ps=lag_ps, msd_ang2=factor * lag_ps, msd_err_ang2=0.05 * factor * lag_ps, n_ions=10)
 
 
-def test_msd_figure_plots_both_curves_the_fit_and_the_window(tmp_path):
+def test_msd_figure_plots_both_curves_the_fits_the_local_D_and_the_window(tmp_path):
     md, gen = curve(np.geomspace(0.01, 10, 30), 1.0), curve(np.geomspace(0.01, 100, 40), 1.2)
     fits = {
-        "MD": DiffusionFit(0.1, 0.01, 0.1, 5.0, True, "auto", 1.0, 0.02),
-        "MD-GAN": DiffusionFit(*[np.nan] * 4, False, "none", np.nan),
+        ("MD", "common range", "iso"): DiffusionFit(0.1, 0.01, 0.1, 5.0, True, "intersection", 1.0, 0.02,
+                                                    fit="common range"),
+        ("MD", "own range", "iso"): DiffusionFit(0.1, 0.01, 0.1, 5.0, True, "auto", 1.0, 0.02),
+        ("MD-GAN", "common range", "iso"): DiffusionFit(0.12, 0.001, 0.1, 5.0, True, "intersection", 1.0, 0.0,
+                                                        fit="common range"),
+        ("MD-GAN", "own range", "iso"): DiffusionFit(*[np.nan] * 4, False, "none", np.nan),
     }
     fig = plot_msd(md, gen, window_ps=2.56, fits=fits, matched_ps=5.12)
-    ax = fig.axes[0]
+    ax, ax_d = fig.axes
     md_line = line(ax, "MD (D = 1e-05 ± 1e-06 cm$^2$/s)")
     np.testing.assert_allclose(md_line.get_xdata(), md.lag_ps)
     np.testing.assert_allclose(md_line.get_ydata(), md.msd_ang2)
-    np.testing.assert_allclose(line(ax, "MD-GAN (no diffusive regime)").get_ydata(), gen.msd_ang2)
-    fit_line = line(ax, "MD fit, 0.1-5 ps")
+    gen_label = "MD-GAN (D = 1.2e-05 ± 1e-07 cm$^2$/s; own range: no diffusive regime)"
+    np.testing.assert_allclose(line(ax, gen_label).get_ydata(), gen.msd_ang2)
+    fit_line = line(ax, "MD fit, common range 0.1-5 ps")
     np.testing.assert_allclose(fit_line.get_ydata(), 0.02 + 0.6 * fit_line.get_xdata())
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    assert ax.get_xlabel() == "lag time t (ps)" and "Å" in ax.get_ylabel()
-    window = [p for p in ax.patches if p.get_label().startswith("training window")]
-    assert len(window) == 1 and window[0].get_x() + window[0].get_width() == pytest.approx(2.56)
+    assert ax_d.get_xlabel() == "lag time t (ps)" and "Å" in ax.get_ylabel() and "cm" in ax_d.get_ylabel()
+    # MSD = 1.2 t: the local D is 1.2 / 6 A^2/ps = 2e-5 cm^2/s at every lag
+    np.testing.assert_allclose(line(ax_d, "MD-GAN local D(t)").get_ydata(), 2e-5, rtol=1e-9)
+    np.testing.assert_allclose(line(ax_d, "MD D, common range").get_ydata(), 1e-5)
+    for axis in (ax, ax_d):
+        window = [p for p in axis.patches if p.get_label().startswith("training window")]
+        assert len(window) == 1 and window[0].get_x() + window[0].get_width() == pytest.approx(2.56)
     matched = [p for p in ax.patches if p.get_label().startswith("matched")]
     assert len(matched) == 1 and matched[0].get_x() == pytest.approx(2.56)
     assert matched[0].get_x() + matched[0].get_width() == pytest.approx(5.12)

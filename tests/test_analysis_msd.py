@@ -5,6 +5,7 @@ import pytest
 
 from mdgan.analysis.lags import REGIONS, comparison_lags_ps, lag_region, log_lags, plan_lags, steps_for
 from mdgan.analysis.msd import (
+    block_edges,
     linear_estimate,
     load_samples,
     msd_curve,
@@ -14,6 +15,7 @@ from mdgan.analysis.msd import (
     save_samples,
     write_curve_csv,
 )
+from mdgan.analysis.uncertainty import t_factor
 from mdgan.errors import InputError
 
 
@@ -48,7 +50,7 @@ def test_fft_msd_reads_float32_memmap_and_transposed_views(tmp_path):
     np.testing.assert_allclose(from_file.msd_ang2, expected, rtol=1e-10)
 
 
-def test_pooled_runs_are_weighted_by_origins_and_error_is_standard_error_over_ions():
+def test_pooled_runs_are_weighted_by_origins_and_error_is_the_jackknife_over_ions():
     rng = np.random.default_rng(2)
     short = np.cumsum(rng.normal(size=(4, 100, 3)), axis=1)
     long = np.cumsum(rng.normal(size=(6, 400, 3)), axis=1)
@@ -60,7 +62,8 @@ def test_pooled_runs_are_weighted_by_origins_and_error_is_standard_error_over_io
         origins = 4 * (100 - m) + 6 * (400 - m)
         assert curve.msd_ang2[j] == pytest.approx(sums / origins, rel=1e-10)
     equal = msd_samples(long, lags, 0.01)
-    expected_err = equal.msd_ang2.std(axis=0, ddof=1) / np.sqrt(equal.n_ions)
+    # the standard error over ions, widened to a 68% interval for 6 ions (Student's t, 5 dof)
+    expected_err = equal.msd_ang2.std(axis=0, ddof=1) / np.sqrt(equal.n_ions) * t_factor(5)
     np.testing.assert_allclose(msd_curve(equal).msd_err_ang2, expected_err, rtol=1e-10)
     value, err = linear_estimate(equal, np.eye(lags.size)[2])
     assert value == pytest.approx(msd_curve(equal).msd_ang2[2])
@@ -130,3 +133,62 @@ def test_lag_plan_round_trips(tmp_path):
     assert plan.region(5.2) == "beyond matched" and plan.region(2.56) == "inside window"
     plan.to_json(tmp_path / "lags.json")
     assert type(plan).from_json(tmp_path / "lags.json") == plan
+
+
+def test_time_blocks_split_the_origins_and_pool_back_to_the_whole_run():
+    rng = np.random.default_rng(7)
+    positions = np.cumsum(rng.normal(size=(3, 120, 3)), axis=1)
+    lags = np.array([1, 7, 30, 60])
+    whole = msd_samples(positions, lags, 0.01)
+    blocked = msd_samples(positions, lags, 0.01, chunk_ions=2, n_blocks=4)
+    edges = block_edges(120, 60, 4)
+    np.testing.assert_array_equal(edges, [0, 15, 30, 45, 120])  # 60 origins reach lag 60; the rest join the last
+    assert blocked.msd_ang2.shape == (12, 4) and blocked.err_over == "time blocks (jackknife, 4 blocks)"
+    np.testing.assert_array_equal(blocked.group, np.tile(np.arange(4), 3))
+    for unit in range(12):
+        ion, block = divmod(unit, 4)
+        for j, m in enumerate(lags):
+            origins = np.arange(edges[block], min(edges[block + 1], 120 - m))
+            d = positions[ion, origins + m] - positions[ion, origins]
+            assert blocked.n_origins[unit, j] == origins.size
+            np.testing.assert_allclose(blocked.msd_axes_ang2[unit, j], np.mean(d**2, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(msd_curve(blocked).msd_ang2, msd_curve(whole).msd_ang2, rtol=1e-10)
+    with pytest.raises(InputError, match="time blocks"):
+        block_edges(120, 118, 4)
+
+
+def test_per_axis_msd_follows_the_frame_and_adds_up_to_the_isotropic_one(tmp_path):
+    rng = np.random.default_rng(8)
+    positions = np.cumsum(rng.normal(size=(4, 80, 3)) * [1.0, 2.0, 0.5], axis=1)
+    lags = np.array([1, 5, 20])
+    turn = np.array([[np.cos(0.3), np.sin(0.3), 0.0], [-np.sin(0.3), np.cos(0.3), 0.0], [0.0, 0.0, 1.0]])
+    samples = msd_samples(positions, lags, 0.01, frame=turn, axes=("a", "b", "c"))
+    projected = positions @ turn.T
+    for k in range(3):
+        expected = np.array([direct_msd(p[:, k : k + 1], lags) for p in projected])
+        np.testing.assert_allclose(samples.msd_axes_ang2[:, :, k], expected, rtol=1e-9)
+    np.testing.assert_allclose(samples.msd_axes_ang2.sum(axis=2), samples.msd_ang2, rtol=1e-12)
+    np.testing.assert_allclose(samples.msd_ang2, np.array([direct_msd(p, lags) for p in positions]), rtol=1e-9)
+    curve = msd_curve(samples)
+    assert curve.axes == ("a", "b", "c") and curve.msd_axes_ang2.shape == (3, 3)
+    write_curve_csv(curve, tmp_path / "msd.csv")
+    again = read_curve_csv(tmp_path / "msd.csv")
+    assert again.axes == ("a", "b", "c") and again.err_over == "ions"
+    np.testing.assert_allclose(again.msd_axes_err_ang2, curve.msd_axes_err_ang2, rtol=1e-9)
+    save_samples(samples, tmp_path / "s.npz")
+    loaded = load_samples(tmp_path / "s.npz")
+    assert loaded.axes == samples.axes and loaded.group is None
+    np.testing.assert_array_equal(loaded.msd_axes_ang2, samples.msd_axes_ang2)
+
+
+def test_pooling_by_run_makes_each_run_one_group():
+    x = np.cumsum(np.random.default_rng(9).normal(size=(2, 60, 3)), axis=1)
+    runs = [msd_samples(x, [1, 4], 0.01) for _ in range(3)]
+    by_run = pool_samples(runs, group_by_run=True)
+    np.testing.assert_array_equal(by_run.group, [0, 0, 1, 1, 2, 2])
+    assert by_run.err_over == "runs (jackknife, 3 runs)"
+    blocks = pool_samples([msd_samples(x, [1, 4], 0.01, n_blocks=2) for _ in range(2)])
+    np.testing.assert_array_equal(blocks.group, [0, 1, 0, 1, 2, 3, 2, 3])
+    assert blocks.err_over == "time blocks (jackknife, 4 blocks)"
+    # identical runs: deleting any one changes nothing, so the error over runs is zero
+    assert np.allclose(msd_curve(by_run).msd_err_ang2, 0.0)

@@ -120,10 +120,20 @@ def test_analysis_rules_build_every_output_and_the_report_names_every_figure(tmp
     diffusion = pd.read_csv(tmp_path / "results/analysis/diffusion.csv")
     assert list(diffusion.columns[:7]) == ["source", "D_cm2_s", "D_err_cm2_s", "fit_lo_ps", "fit_hi_ps", "diffusive",
                                            "sigma_S_per_cm"]
-    assert list(diffusion.source) == ["MD", "MD-GAN"] and diffusion.fit_mode[0] == "config"
+    # common range first, then each source's own; isotropic, then along x, y, z (the cell is orthogonal)
+    assert list(zip(diffusion.fit, diffusion.source, diffusion.axis))[::4] == [
+        ("common range", "MD", "iso"), ("common range", "MD-GAN", "iso"), ("own range", "MD", "iso"),
+        ("own range", "MD-GAN", "iso")]
+    assert list(diffusion.axis[:4]) == ["iso", "x", "y", "z"]
+    own = diffusion[diffusion.fit == "own range"].set_index(["source", "axis"])
+    assert own.loc[("MD", "iso"), "fit_mode"] == "config"
+    # 2 runs: the MD errors are a jackknife over 4 time blocks of each; the generated ions are independent
+    assert set(diffusion[diffusion.source == "MD"].err_over) == {"time blocks (jackknife, 8 blocks)"}
+    assert set(diffusion[diffusion.source == "MD-GAN"].err_over) == {"ions"}
     for name in ("msd_md", "msd_generated"):
         columns = list(pd.read_csv(tmp_path / f"results/analysis/{name}.csv").columns)
-        assert columns == ["lag_ps", "msd_ang2", "msd_err_ang2"]
+        assert columns == ["lag_ps", "msd_ang2", "msd_err_ang2", "msd_x_ang2", "msd_x_err_ang2", "msd_y_ang2",
+                           "msd_y_err_ang2", "msd_z_ang2", "msd_z_err_ang2", "err_over"]
     report = tmp_path / "results/report.html"
     done = subprocess.run([*base[:-1], "--report", str(report), "--", *targets], env=env, capture_output=True,
                           text=True, timeout=300)

@@ -66,5 +66,6 @@ def test_window_must_split_into_segments():
 )
 def test_dataclass_defaults_equal_schema_defaults(section, cls):
     props = yaml.safe_load(SCHEMA.read_text())["properties"][section]["properties"]
-    schema_defaults = {k: v["default"] for k, v in props.items() if k not in ("device", "threads")}
+    # device, threads: where a job runs; replicas: how many training jobs the workflow runs
+    schema_defaults = {k: v["default"] for k, v in props.items() if k not in ("device", "threads", "replicas")}
     assert schema_defaults == settings_dict(cls())

@@ -48,7 +48,8 @@ rule analysis_lags:
 
 
 rule msd_md:
-    """MSD over all ions and time origins of each MD run, runs pooled, with its standard error."""
+    """MSD over all ions and time origins of each MD run, runs pooled, isotropic and per axis, with its
+    error over runs or time blocks."""
     input:
         tracks=MD_TRACKS,
         plan=LAG_PLAN,
@@ -66,15 +67,18 @@ rule msd_md:
         runs=list(config["runs"]),
         n_lags=ANALYSIS["msd"]["n_lags"],
         chunk_ions=ANALYSIS["msd"]["chunk_ions"],
+        time_blocks=ANALYSIS["msd"]["time_blocks"],
     script:
         "../scripts/msd_md.py"
 
 
 rule msd_generated:
-    """MSD of the generated series by FFT, streamed over ions from the memory-mapped file."""
+    """MSD of the generated series by FFT, streamed over ions from the memory-mapped file, isotropic
+    and along the MD cell's axes."""
     input:
         **GENERATED,
         plan=LAG_PLAN,
+        tracks=MD_TRACKS,
         code=script_code("msd_generated.py"),
     output:
         csv=f"{RESULTS}/analysis/msd_generated.csv",
@@ -141,7 +145,8 @@ rule displacements_generated:
 
 
 rule diffusion:
-    """D over the diffusive regime (or none), its error over ions, Nernst-Einstein conductivity."""
+    """D over the common and each source's own diffusive range (or none), isotropic and per axis, its
+    error, Nernst-Einstein conductivity."""
     input:
         md=rules.msd_md.output.ions,
         generated=rules.msd_generated.output.ions,

@@ -44,7 +44,8 @@ def run_settings(run):
     description for the conditions table, not read by the reader."""
     settings = config["runs"][run]
     return {
-        key: settings.get(key) for key in ("path", "format", "timestep_fs", "temperature_k")
+        key: settings.get(key)
+        for key in ("path", "format", "timestep_fs", "temperature_k")
     }
 
 
@@ -65,7 +66,9 @@ def config_without_runtime(section):
 def replica_training(replica):
     """The training section one replica trains with: seed + replica, without ``replicas`` (so that
     adding a replica leaves the trained ones as they are) and the runtime keys."""
-    settings = {k: v for k, v in config_without_runtime("training").items() if k != "replicas"}
+    settings = {
+        k: v for k, v in config_without_runtime("training").items() if k != "replicas"
+    }
     settings["seed"] = config["training"]["seed"] + replica
     return settings
 

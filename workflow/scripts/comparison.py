@@ -1,4 +1,5 @@
 from mdgan.analysis.comparison import comparison_table
+from mdgan.analysis.diffusion import COMMON_RANGE, ISOTROPIC
 from mdgan.analysis.displacements import load_stats
 from mdgan.analysis.lags import LagPlan
 from mdgan.analysis.msd import load_samples, msd_curve
@@ -10,7 +11,8 @@ with script_logging(snakemake.log[0]) as log:
     plan = LagPlan.from_json(i.plan)
     fits = read_diffusion_csv(i.diffusion)
     table = comparison_table(
-        msd_curve(load_samples(i.msd_md)), msd_curve(load_samples(i.msd_generated)), fits["MD"], fits["MD-GAN"],
+        msd_curve(load_samples(i.msd_md)), msd_curve(load_samples(i.msd_generated)),
+        fits[("MD", COMMON_RANGE, ISOTROPIC)], fits[("MD-GAN", COMMON_RANGE, ISOTROPIC)],
         load_stats(i.displacements_md), load_stats(i.displacements_generated), plan.compare_lags_ps, plan.window_ps,
         plan.matched_ps,
     )

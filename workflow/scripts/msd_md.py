@@ -7,7 +7,9 @@ p = snakemake.params
 with script_logging(snakemake.log[0]) as log:
     limit_threads(snakemake.threads)
     runs = {run: load_tracks(path) for run, path in zip(p.runs, snakemake.input.tracks)}
-    samples = md_msd(runs, LagPlan.from_json(snakemake.input.plan), p.n_lags, p.chunk_ions, snakemake.threads)
-    log.info("MSD of %d MD ions at %d lags", samples.n_ions, samples.lag_steps.size)
+    samples = md_msd(runs, LagPlan.from_json(snakemake.input.plan), p.n_lags, p.chunk_ions, snakemake.threads,
+                     p.time_blocks)
+    log.info("MSD of %d MD runs at %d lags along %s; errors over %s", len(runs), samples.lag_steps.size,
+             ", ".join(samples.axes), samples.err_over)
     save_samples(samples, snakemake.output.ions)
     write_curve_csv(msd_curve(samples), snakemake.output.csv)

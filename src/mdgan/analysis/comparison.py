@@ -45,7 +45,7 @@ def comparison_table(
     region (mdgan.analysis.lags.REGIONS): ``inside window``, ``matched`` (up to ``matched_ps``, the
     stretch statistic matching fitted to the training runs) or ``beyond matched``: only the last is
     a prediction.
-    quantity D_cm2_s: from each fit (NaN where no diffusive regime was found).
+    quantity D_cm2_s: from each fit, over the same (common) range for both (NaN where there is none).
     msd_ang2: pooled MSD.
     alpha2: non-Gaussian parameter (no error, no ratio).
     mean_displacement_ang: length of the mean displacement vector (a drift; ~0 without one), its
@@ -61,7 +61,7 @@ def comparison_table(
         {
             "quantity": "D_cm2_s",
             "lag_ps": np.nan,
-            "region": "diffusive regime",
+            "region": "common range",
             "md": md_fit.D_cm2_s,
             "md_err": md_fit.D_err_cm2_s,
             "generated": generated_fit.D_cm2_s,

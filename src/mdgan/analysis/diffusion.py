@@ -1,20 +1,22 @@
 """Self-diffusion coefficient from the MSD's diffusive regime, with an honest uncertainty.
 
-D = slope / (2 d) of MSD(t) = 2 d D t + c, fitted only where the MSD is diffusive: where the local
-log-log slope d ln MSD / d ln t stays within ``tolerance`` of 1 for at least ``min_span_decades``.
-Where no such stretch exists (ballistic or caged, sub-diffusive motion) no fit is forced: D is NaN
-and ``diffusive`` is False. A configured range replaces the search (and is checked the same way).
+D = slope / (2 d) of MSD(t) = 2 d D t + c (d = 3 for the isotropic MSD, d = 1 for the MSD along one
+axis), fitted only where the MSD is diffusive: where the local log-log slope d ln MSD / d ln t stays
+within ``tolerance`` of 1 for at least ``min_span_decades``. Where no such stretch exists (ballistic
+or caged, sub-diffusive motion) no fit is forced: D is NaN and ``diffusive`` is False. A configured
+range replaces the search (and is checked the same way).
 
-The fit is weighted least squares (weights 1 / SE^2 of each lag) on the pooled MSD. The slope is a
-linear function of the per-ion MSDs, so its error is the standard error over ions of the per-ion
-contributions (``mdgan.analysis.msd.linear_estimate``): like kinisi, an estimate always comes with
-an uncertainty that accounts for the correlation between lags, here measured from the scatter of
-independent ions instead of modelled. A naive least-squares error treats the correlated lags as
-independent and is far too small.
+The fit is weighted least squares (weights 1 / err^2 of each lag) on the pooled MSD. The slope is a
+linear function of the per-unit MSDs, so its error is the jackknife error over the samples' independent
+groups (``mdgan.analysis.msd.linear_estimate``): ions for generated series, runs or time blocks for MD.
+Like kinisi, an estimate always comes with an uncertainty that accounts for the correlation between
+lags, here measured from the scatter of independent groups instead of modelled. A naive least-squares
+error treats the correlated lags as independent and is far too small.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,9 @@ from mdgan.errors import InputError
 from mdgan.analysis.msd import MSDSamples, linear_estimate, msd_curve
 
 ANG2_PER_PS_IN_CM2_PER_S = 1e-4
+OWN_RANGE = "own range"
+COMMON_RANGE = "common range"
+ISOTROPIC = "iso"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,9 @@ class DiffusionFit:
     mode: "auto" (range found), "config" (range given), "none" (no diffusive regime, no fit).
     loglog_slope: mean local log-log slope over the range (NaN without a range).
     intercept_ang2: the fitted line's MSD at t = 0, Angstrom^2 (to draw the fit).
+    axis: "iso" (3D MSD, D = slope / 6) or the axis name (1D MSD, D = slope / 2).
+    fit: "own range" (the source's own regime) or "common range" (one range for MD and MD-GAN).
+    err_over: what the error covers ("ions", "runs (jackknife, 3 runs)", "time blocks (...)").
     """
 
     D_ang2_ps: float
@@ -43,6 +51,9 @@ class DiffusionFit:
     mode: str
     loglog_slope: float
     intercept_ang2: float = float("nan")
+    axis: str = "iso"
+    fit: str = OWN_RANGE
+    err_over: str = "ions"
 
     @property
     def D_cm2_s(self) -> float:
@@ -70,10 +81,17 @@ def local_loglog_slope(lag_ps: np.ndarray, msd_ang2: np.ndarray, half_width_deca
     return slopes
 
 
+def local_D_ang2_ps(lag_ps: np.ndarray, msd_ang2: np.ndarray, dims: int = 3) -> np.ndarray:
+    """Local diffusion coefficient (dMSD/dt) / (2 dims), Angstrom^2/ps, at each lag (lags,): the
+    derivative by second-order finite differences on the (uneven) lag grid. It settles at D where the
+    motion is diffusive."""
+    return np.gradient(msd_ang2, lag_ps) / (2 * dims)
+
+
 def find_diffusive_range(
     lag_ps: np.ndarray,
     msd_ang2: np.ndarray,
-    tolerance: float = 0.15,
+    tolerance: float = 0.1,
     min_span_decades: float = 0.5,
     half_width_decades: float = 0.1,
 ) -> tuple[float, float] | None:
@@ -98,21 +116,20 @@ def find_diffusive_range(
 
 
 def _select_lags(samples: MSDSamples, lo_ps: float, hi_ps: float) -> MSDSamples:
-    keep = (samples.lag_ps >= lo_ps * (1 - 1e-9)) & (samples.lag_ps <= hi_ps * (1 + 1e-9))
-    return MSDSamples(
-        lag_steps=samples.lag_steps[keep],
-        dt_ps=samples.dt_ps,
-        msd_ang2=samples.msd_ang2[:, keep],
-        n_origins=samples.n_origins[:, keep],
-    )
+    return samples.at_lags((samples.lag_ps >= lo_ps * (1 - 1e-9)) & (samples.lag_ps <= hi_ps * (1 + 1e-9)))
 
 
 def fit_line(samples: MSDSamples) -> tuple[float, float, float]:
     """Slope (Angstrom^2/ps) of a weighted straight-line fit to the pooled MSD over all lags of
-    ``samples``, its standard error over ions, and the intercept (Angstrom^2)."""
+    ``samples``, its 1-sigma error over the samples' groups, and the intercept (Angstrom^2).
+
+    The weights are 1 / err^2 with err the error over units (every ion or ion time block its own
+    group): its many degrees of freedom give weights that do not follow the noise of a few runs, whose
+    scatter would otherwise tie the weights to the data they weigh.
+    """
     curve = msd_curve(samples)
     t = curve.lag_ps
-    err = curve.msd_err_ang2
+    err = msd_curve(dataclasses.replace(samples, group=None)).msd_err_ang2
     weights = 1.0 / err**2 if np.all(np.isfinite(err)) and np.all(err > 0) else np.ones_like(t)
     t_mean = np.sum(weights * t) / np.sum(weights)
     coefficients = weights * (t - t_mean) / np.sum(weights * (t - t_mean) ** 2)
@@ -124,19 +141,24 @@ def fit_line(samples: MSDSamples) -> tuple[float, float, float]:
 def fit_diffusion(
     samples: MSDSamples,
     fit_range_ps: tuple[float, float] | None = None,
-    tolerance: float = 0.15,
+    tolerance: float = 0.1,
     min_span_decades: float = 0.5,
     half_width_decades: float = 0.1,
-    dims: int = 3,
+    axis: int | None = None,
 ) -> DiffusionFit:
-    """D from the diffusive regime of pooled per-ion MSDs (see the module docstring)."""
+    """D from the diffusive regime of pooled per-unit MSDs (see the module docstring): isotropic, or
+    along axis ``axis`` (0, 1, 2 of ``samples.axes``) from its 1D MSD over the same kind of range."""
+    name, dims = ISOTROPIC, 3
+    if axis is not None:
+        samples, name, dims = samples.along(axis), samples.axes[axis], 1
     curve = msd_curve(samples)
     slopes = local_loglog_slope(curve.lag_ps, curve.msd_ang2, half_width_decades)
     if fit_range_ps is None:
         found = find_diffusive_range(curve.lag_ps, curve.msd_ang2, tolerance, min_span_decades, half_width_decades)
         if found is None:
             nan = float("nan")
-            return DiffusionFit(nan, nan, nan, nan, diffusive=False, mode="none", loglog_slope=nan)
+            return DiffusionFit(nan, nan, nan, nan, diffusive=False, mode="none", loglog_slope=nan, axis=name,
+                                err_over=samples.err_over)
         lo, hi, mode = *found, "auto"
     else:
         lo, hi = (float(v) for v in fit_range_ps)
@@ -159,4 +181,6 @@ def fit_diffusion(
         mode=mode,
         loglog_slope=mean_slope,
         intercept_ang2=intercept,
+        axis=name,
+        err_over=samples.err_over,
     )

@@ -15,7 +15,14 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from mdgan.atomic_io import atomic_write  # noqa: E402
-from mdgan.analysis.diffusion import DiffusionFit  # noqa: E402
+from mdgan.analysis.diffusion import (  # noqa: E402
+    ANG2_PER_PS_IN_CM2_PER_S,
+    COMMON_RANGE,
+    ISOTROPIC,
+    OWN_RANGE,
+    DiffusionFit,
+    local_D_ang2_ps,
+)
 from mdgan.analysis.displacements import DisplacementStats, van_hove_self  # noqa: E402
 from mdgan.analysis.msd import MSDCurve  # noqa: E402
 
@@ -26,13 +33,24 @@ MATCHED_COLOR = "0.94"
 ANGSTROM2 = "Å$^2$"
 
 
-def _diffusion_label(name: str, fit: DiffusionFit | None) -> str:
-    if fit is None:
-        return name
-    if fit.mode == "none":
-        return f"{name} (no diffusive regime)"
+def _d_text(fit: DiffusionFit) -> str:
     note = "" if fit.diffusive else ", not diffusive"
-    return f"{name} (D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note})"
+    return f"D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note}"
+
+
+def _same_range(a: DiffusionFit | None, b: DiffusionFit | None) -> bool:
+    return a is not None and b is not None and a.mode != "none" and b.mode != "none" and (
+        (a.fit_lo_ps, a.fit_hi_ps) == (b.fit_lo_ps, b.fit_hi_ps))
+
+
+def _diffusion_label(name: str, common: DiffusionFit | None, own: DiffusionFit | None) -> str:
+    """Legend of a source: D over the common range, then over its own range where that differs."""
+    parts = []
+    if common is not None:
+        parts.append("no common range" if common.mode == "none" else _d_text(common))
+    if own is not None and not _same_range(own, common):
+        parts.append("own range: " + ("no diffusive regime" if own.mode == "none" else _d_text(own)))
+    return f"{name} ({'; '.join(parts)})" if parts else name
 
 
 def shade_regions(ax, window_ps: float, matched_ps: float = 0.0) -> None:
@@ -49,33 +67,47 @@ def plot_msd(
     md: MSDCurve,
     generated: MSDCurve,
     window_ps: float,
-    fits: Mapping[str, DiffusionFit] | None = None,
+    fits: Mapping[tuple[str, str, str], DiffusionFit] | None = None,
     matched_ps: float = 0.0,
 ) -> Figure:
-    """MSD of MD and MD-GAN on log-log axes, 1-sigma bands, fitted diffusive lines, training window grey
-    and the matched stretch (``matched_ps``) lighter.
+    """(a) MSD of MD and MD-GAN on log-log axes, 1-sigma bands, fitted diffusive lines, training window
+    grey and the matched stretch (``matched_ps``) lighter; (b) the local D(t) = (dMSD/dt) / 6 of both
+    (cm^2/s), where it settles, with the fitted D.
 
-    ``fits`` maps "MD" / "MD-GAN" to their diffusion fits (labels say when no regime was found).
+    ``fits`` maps (source, fit, axis) to the diffusion fits (``mdgan.analysis.tables.read_diffusion_csv``):
+    the isotropic ones over the common range are drawn dashed, MD-GAN's own range dotted.
     """
     fits = fits or {}
-    fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
+    fig, (ax, ax_d) = plt.subplots(2, 1, figsize=(6.4, 7.6), sharex=True, height_ratios=(3, 2),
+                                   layout="constrained")
     for name, curve, color in (("MD", md, MD_COLOR), ("MD-GAN", generated, GEN_COLOR)):
-        fit = fits.get(name)
-        ax.plot(curve.lag_ps, curve.msd_ang2, color=color, lw=1.8, label=_diffusion_label(name, fit))
+        common, own = fits.get((name, COMMON_RANGE, ISOTROPIC)), fits.get((name, OWN_RANGE, ISOTROPIC))
+        ax.plot(curve.lag_ps, curve.msd_ang2, color=color, lw=1.8, label=_diffusion_label(name, common, own))
         lo, hi = curve.msd_ang2 - curve.msd_err_ang2, curve.msd_ang2 + curve.msd_err_ang2
         ax.fill_between(curve.lag_ps, np.clip(lo, curve.msd_ang2 * 1e-3, None), hi, color=color, alpha=0.25, lw=0)
-        if fit is not None and fit.mode != "none":
+        local = local_D_ang2_ps(curve.lag_ps, curve.msd_ang2) * ANG2_PER_PS_IN_CM2_PER_S
+        ax_d.plot(curve.lag_ps, local, color=color, lw=1.4, label=f"{name} local D(t)")
+        for fit, style, what in ((common, "--", "common range"), (own if name == "MD-GAN" else None, ":", "own range")):
+            if fit is None or fit.mode == "none" or (fit is own and _same_range(own, common)):
+                continue
             t = np.geomspace(fit.fit_lo_ps, fit.fit_hi_ps, 50)
-            ax.plot(t, fit.intercept_ang2 + 6 * fit.D_ang2_ps * t, color="k", ls="--", lw=1.0,
-                    label=f"{name} fit, {fit.fit_lo_ps:.3g}-{fit.fit_hi_ps:.3g} ps")
+            ax.plot(t, fit.intercept_ang2 + 6 * fit.D_ang2_ps * t, color=color, ls=style, lw=1.2,
+                    label=f"{name} fit, {what} {fit.fit_lo_ps:.3g}-{fit.fit_hi_ps:.3g} ps")
+            ax_d.plot(t[[0, -1]], [fit.D_cm2_s] * 2, color=color, ls=style, lw=1.6, label=f"{name} D, {what}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(min(md.lag_ps.min(), generated.lag_ps.min()), max(md.lag_ps.max(), generated.lag_ps.max()))
-    shade_regions(ax, window_ps, matched_ps)
-    ax.set_xlabel("lag time t (ps)")
+    for axis in (ax, ax_d):
+        shade_regions(axis, window_ps, matched_ps)
+        axis.grid(True, which="major", alpha=0.3)
     ax.set_ylabel(f"mean squared displacement ({ANGSTROM2})")
-    ax.legend(fontsize="small", loc="upper left")
-    ax.grid(True, which="major", alpha=0.3)
+    ax.set_title("(a) mean squared displacement", loc="left")
+    ax.legend(fontsize="x-small", loc="upper left")
+    ax_d.set_yscale("log")  # the early decay and the plateau both readable; noise below zero is not drawn
+    ax_d.set_xlabel("lag time t (ps)")
+    ax_d.set_ylabel("local D(t) = (dMSD/dt) / 6 (cm$^2$/s)")
+    ax_d.set_title("(b) local diffusion coefficient", loc="left")
+    ax_d.legend(fontsize="x-small", loc="upper left")
     return fig
 
 
