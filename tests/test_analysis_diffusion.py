@@ -9,7 +9,7 @@ from mdgan.analysis.conductivity import ion_density_per_ang3, nernst_einstein_S_
 from mdgan.analysis.diffusion import find_diffusive_range, fit_diffusion, local_D_ang2_ps, local_loglog_slope
 from mdgan.analysis.diffusion_fits import common_range, diffusion_fits
 from mdgan.analysis.lags import log_lags
-from mdgan.analysis.msd import MSDSamples, msd_samples, pool_samples
+from mdgan.analysis.msd import MSDSamples, by_replica, msd_samples, pool_samples
 from mdgan.errors import InputError
 
 
@@ -184,6 +184,33 @@ def test_diffusion_fits_compare_over_one_range_and_keep_each_own_range():
     assert none[("MD-GAN", "common range", "iso")].mode == "none"
     assert np.isnan(none[("MD-GAN", "common range", "x")].D_cm2_s)
     assert none[("MD-GAN", "own range", "iso")].mode == "auto"
+    # a configured MD range is where the comparison is made: both fitted there, flagged if not diffusive
+    given = diffusion_fits({"MD": caged, "MD-GAN": gen}, {"MD": [0.5, 2.5]}, 0.1, 0.5, 0.1)
+    for source in ("MD", "MD-GAN"):
+        fit = given[(source, "common range", "iso")]
+        assert 0.5 <= fit.fit_lo_ps < 0.6 and 2.2 < fit.fit_hi_ps <= 2.5 and fit.mode == "intersection"
+    assert not given[("MD", "common range", "iso")].diffusive and given[("MD-GAN", "common range", "iso")].diffusive
+    assert given[("MD-GAN", "own range", "iso")].mode == "auto"
+
+
+def test_replicate_models_carry_their_spread_in_the_error_and_get_a_row_each():
+    """Two replicas whose D differ by 20%: the pooled error over replicas covers the difference (the
+    error over ions does not), and each replica's D is listed with its own error over ions."""
+    rng = np.random.default_rng(13)
+    walks = np.concatenate([random_walks(rng, 200, 3000, 0.2, 0.01), random_walks(rng, 200, 3000, 0.24, 0.01)])
+    lags = log_lags(1500, 50)
+    plain = msd_samples(walks, lags, 0.01)
+    grouped = by_replica(plain, [(0, 200), (200, 400)])
+    assert grouped.err_over == "replicate models (jackknife, 2 replicas)"
+    fits = diffusion_fits({"MD-GAN": grouped}, {}, 0.1, 0.5, 0.1)
+    ions_only = diffusion_fits({"MD-GAN": plain}, {}, 0.1, 0.5, 0.1)
+    pooled = fits[("MD-GAN", "own range", "iso")]
+    assert pooled.D_err_ang2_ps > 3 * ions_only[("MD-GAN", "own range", "iso")].D_err_ang2_ps
+    first, second = fits[("MD-GAN replica 0", "own range", "iso")], fits[("MD-GAN replica 1", "own range", "iso")]
+    assert abs(first.D_ang2_ps - 0.2) < 4 * first.D_err_ang2_ps and abs(second.D_ang2_ps - 0.24) < 4 * second.D_err_ang2_ps
+    assert first.err_over == "ions" and (first.fit_lo_ps, first.fit_hi_ps) == (pooled.fit_lo_ps, pooled.fit_hi_ps)
+    assert ("MD-GAN replica 1", "common range", "z") in fits
+    assert abs(pooled.D_ang2_ps - 0.22) < pooled.D_err_ang2_ps
 
 
 def test_nernst_einstein_conductivity():

@@ -2,8 +2,10 @@
 isotropic and along each axis.
 
 Like for like: MD and MD-GAN are compared over the same lags. The common range is the intersection
-of the sources' own fit ranges (found automatically, or configured): where both are diffusive by
-construction when both were found. It must span ``min_span_decades`` and hold 3 lags of every source's
+of the sources' own fit ranges found automatically: where both are diffusive by construction. A range
+given in the config is the user's choice of where to compare: the configured ranges (their
+intersection, where several) are the common range, and ``diffusive`` says whether each source is
+diffusive there. It must span ``min_span_decades`` and hold 3 lags of every source's
 grid; otherwise there is no common range and the common-range D is NaN (fit_mode "none"). MD-GAN's D
 over its own, usually longer, range is kept beside it ("own range").
 
@@ -85,8 +87,9 @@ def diffusion_fits(
     for source, s in samples.items():
         given = fit_ranges_ps.get(source)
         own[source] = fits_over(s, None if given is None else tuple(given), OWN_RANGE, None, *settings)
-    common = common_range([fit_range_of(fits[0]) for fits in own.values()],
-                          [s.lag_ps for s in samples.values()], min_span_decades)
+    configured = [tuple(r) for r in (fit_ranges_ps.get(source) for source in samples) if r is not None]
+    candidates = configured or [fit_range_of(fits[0]) for fits in own.values()]
+    common = common_range(candidates, [s.lag_ps for s in samples.values()], min_span_decades)
     shared = {}
     for source, s in samples.items():
         if common is None:
