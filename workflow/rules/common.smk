@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from mdgan.workflow.code import script_code as _script_code
+from mdgan.workflow.gpu import gpu_tokens
 
 # A config given on the command line (--configfile) names its own runs: they replace the
 # bundled example's runs instead of being merged with them.

@@ -24,7 +24,7 @@ rule train_mdgan:
         "../../envs/model.yaml"
     threads: config["training"]["threads"]
     resources:
-        gpu=1,
+        gpu=gpu_tokens(config["training"]["device"]),
     params:
         model=config["model"],
         training=lambda wc: replica_training(int(wc.replica)),
@@ -54,7 +54,7 @@ rule generate_mdgan:
         "../../envs/model.yaml"
     threads: config["generation"]["threads"]
     resources:
-        gpu=1,
+        gpu=gpu_tokens(config["generation"]["device"]),
     params:
         generation=config_without_runtime("generation"),
         device=config["generation"]["device"],
