@@ -84,8 +84,11 @@ def test_comparison_of_statistically_equal_series_gives_ratios_near_one():
     gen_s = msd_samples(gen, log_lags(1500, 40, np.array([10, 50, 200])), 0.01)
     md_d = displacement_stats(md, [10, 50, 200], [10, 50, 200], 0.01)
     gen_d = displacement_stats(gen, [10, 50, 200], [10, 50, 200], 0.01)
+    z_md, z_gen = fit_diffusion(md_s, axis=2), fit_diffusion(gen_s, axis=2)
     table = comparison_table(msd_curve(md_s), msd_curve(gen_s), fit_diffusion(md_s), fit_diffusion(gen_s), md_d,
-                             gen_d, lags_ps, window_ps=0.2, matched_ps=0.5)
+                             gen_d, lags_ps, window_ps=0.2, matched_ps=0.5, axis_fits={"z": (z_md, z_gen)})
+    z = table[table.quantity == "D_z_cm2_s"].iloc[0]
+    assert z.region == "common range" and z.md == pytest.approx(z_md.D_cm2_s) and abs(z.ratio - 1) < 3 * z.ratio_err
     d = table[table.quantity == "D_cm2_s"].iloc[0]
     assert abs(d.ratio - 1) < 3 * d.ratio_err
     msd = table[table.quantity == "msd_ang2"]

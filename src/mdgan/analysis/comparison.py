@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -29,6 +31,14 @@ def _at(lag_ps: np.ndarray, values: np.ndarray, lag: float, what: str) -> float:
     return float(values[hit[0]])
 
 
+def _d_row(quantity: str, md_fit: DiffusionFit, generated_fit: DiffusionFit) -> dict:
+    ratio, ratio_err = map(float, ratio_with_error(md_fit.D_cm2_s, md_fit.D_err_cm2_s, generated_fit.D_cm2_s,
+                                                   generated_fit.D_err_cm2_s))
+    return {"quantity": quantity, "lag_ps": np.nan, "region": "common range", "md": md_fit.D_cm2_s,
+            "md_err": md_fit.D_err_cm2_s, "generated": generated_fit.D_cm2_s,
+            "generated_err": generated_fit.D_err_cm2_s, "ratio": ratio, "ratio_err": ratio_err}
+
+
 def comparison_table(
     md_msd: MSDCurve,
     generated_msd: MSDCurve,
@@ -39,13 +49,15 @@ def comparison_table(
     lags_ps: np.ndarray,
     window_ps: float,
     matched_ps: float = 0.0,
+    axis_fits: Mapping[str, tuple[DiffusionFit, DiffusionFit]] | None = None,
 ) -> pd.DataFrame:
     """One row per quantity and lag; ``ratio`` is generated / MD, errors are 1 sigma.
 
     region (mdgan.analysis.lags.REGIONS): ``inside window``, ``matched`` (up to ``matched_ps``, the
     stretch statistic matching fitted to the training runs) or ``beyond matched``: only the last is
     a prediction.
-    quantity D_cm2_s: from each fit, over the same (common) range for both (NaN where there is none).
+    quantity D_cm2_s: from each fit, over the same (common) range for both (NaN where there is none);
+    D_<axis>_cm2_s: the same along each axis of ``axis_fits`` (axis -> (MD fit, MD-GAN fit)).
     msd_ang2: pooled MSD.
     alpha2: non-Gaussian parameter (no error, no ratio).
     mean_displacement_ang: length of the mean displacement vector (a drift; ~0 without one), its
@@ -55,21 +67,8 @@ def comparison_table(
     would show (bootstrap, mdgan.analysis.displacements.wasserstein_floor_ang); ``ratio`` is
     generated / floor.
     """
-    ratio, ratio_err = map(float, ratio_with_error(md_fit.D_cm2_s, md_fit.D_err_cm2_s, generated_fit.D_cm2_s,
-                                                   generated_fit.D_err_cm2_s))
-    rows = [
-        {
-            "quantity": "D_cm2_s",
-            "lag_ps": np.nan,
-            "region": "common range",
-            "md": md_fit.D_cm2_s,
-            "md_err": md_fit.D_err_cm2_s,
-            "generated": generated_fit.D_cm2_s,
-            "generated_err": generated_fit.D_err_cm2_s,
-            "ratio": ratio,
-            "ratio_err": ratio_err,
-        }
-    ]
+    rows = [_d_row("D_cm2_s", md_fit, generated_fit)]
+    rows += [_d_row(f"D_{axis}_cm2_s", md, gen) for axis, (md, gen) in (axis_fits or {}).items()]
     md_alpha2, gen_alpha2 = md_displacements.alpha2(), generated_displacements.alpha2()
     for lag in np.asarray(lags_ps, dtype=np.float64):
         region = lag_region(lag, window_ps, matched_ps)
