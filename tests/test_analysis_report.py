@@ -38,7 +38,9 @@ def write_bench(path, seconds, rss):
 STANDARDIZATION = {"mean_ang": [0.0] * 3, "std_ang": [0.1] * 3, "record_dt_ps": 0.04, "step_skip": 2,
                    "window_records": 32, "n_windows": 123}
 META = {"n_ions": 64, "n_steps": 2000, "n_records": 1000, "record_dt_ps": 0.04, "seed": 7, "wall_time_s": 3.5,
-        "device": "cuda:0 (NVIDIA T1000)"}
+        "device": "cuda:0 (NVIDIA T1000)",
+        "replicas": [{"replica": 0, "checkpoints": [2000], "ions": [0, 32]},
+                     {"replica": 1, "checkpoints": [2000], "ions": [32, 64]}]}
 
 
 def test_conditions_table_lists_runs_training_generation_and_stage_times(tmp_path):
@@ -64,6 +66,7 @@ def test_conditions_table_lists_runs_training_generation_and_stage_times(tmp_pat
     assert value[("Generation", "generated trajectories")] == "64"
     assert value[("Generation", "duration (ps)")] == "40"
     assert value[("Generation", "device")] == "cuda:0 (NVIDIA T1000)"
+    assert value[("Generation", "replicate generators (ions each)")] == "32, 32"
     assert value[("Wall time per stage", "parse MD runs")] == "4 s in 2 jobs, peak RSS 300 MB"
     assert value[("Wall time per stage", "train MD-GAN")] == "3600 s in 1 job, peak RSS 2048 MB"
     assert ("Machine", "this report built on") in value

@@ -33,7 +33,7 @@ def test_the_reference_case_parses_into_12_li_per_run_with_8_fs_records(tmp_path
     run_workflow(tmp_path, config, "results/dataset/windows.npz", "results/analysis/lags.json")
     for run in ("run1", "run2", "run3"):
         tracks = load_tracks(tmp_path / f"results/md/{run}/li_unwrapped.npz")
-        assert tracks.positions_ang.shape == (1500, 12, 3)  # the fdf start and 1,499 ANI frames
+        assert tracks.positions_ang.shape == (1499, 12, 3)  # the 1,499 ANI frames
         assert tracks.frame_dt_fs == pytest.approx(4.0) and tracks.temperature_k == pytest.approx(1773.0)
         assert np.allclose(tracks.cell_ang[0], np.diag(np.diag(tracks.cell_ang[0])), atol=1e-5)  # c along z
     stats = json.loads((tmp_path / "results/dataset/standardization.json").read_text())

@@ -107,7 +107,7 @@ def test_generate_returns_the_contract_meta(tmp_path):
     s = GenerationSettings(n_ions=6, n_steps=31, chunk_ions=4, rng_block_ions=2, seed=3)
     meta = generate([list(zip([100], generators(1)))], STATS, [tracks()], s, tmp_path / "p.npy", CPU, progress=False)
     assert len(meta["mean_correction_ang"]) == 1 and len(meta["mean_correction_ang"][0]) == 3
-    assert meta["replicas"] == [{"replica": 0, "checkpoints": [100], "ions": [0, 6]}]
+    assert meta["replicas"] == [{"replica": 0, "checkpoints": [100], "ions": [0, 6]}] and meta["device"] == "cpu"
     assert meta["n_records"] == 15 and meta["step_skip"] == 2 and meta["record_dt_ps"] == 0.04
     assert meta["checkpoints"] == [100] and meta["n_ions"] == 6 and meta["n_steps"] == 31
     assert meta["settings"]["chunk_ions"] == 4

@@ -101,6 +101,8 @@ def conditions_table(
     duration = float(n_records) * float(record_dt) if n_records and record_dt else np.nan
     rows += [
         ("Generation", "generated trajectories", _fmt(meta.get("n_ions", "n/a"))),
+        ("Generation", "replicate generators (ions each)",
+         ", ".join(f"{r['ions'][1] - r['ions'][0]}" for r in meta["replicas"]) if "replicas" in meta else "n/a"),
         ("Generation", "steps (frames)", _fmt(meta.get("n_steps", "n/a"))),
         ("Generation", "records", _fmt(n_records if n_records is not None else "n/a")),
         ("Generation", "duration (ps)", _fmt(duration)),

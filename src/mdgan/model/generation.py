@@ -169,7 +169,7 @@ def generation_meta(
     """The contract's ``generated/meta.json``, plus the mean increment (A per record) removed from each
     checkpoint's output (``mean_correction_ang``) and the ensemble's mean displacement from the start
     with its standard error over ions (``drift_check``, mdgan.model.drift.ensemble_drift);
-    :func:`generate` adds ``replicas``."""
+    :func:`generate` adds ``replicas`` and ``device``."""
     return {
         "record_dt_ps": float(standardization["record_dt_ps"]),
         "step_skip": int(standardization["step_skip"]),
@@ -218,4 +218,5 @@ def generate(
     meta = generation_meta(standardization, settings, n_records, iterations, removed, drift, time.perf_counter() - t0)
     meta["replicas"] = [{"replica": r, "checkpoints": [it for it, _ in checkpoints], "ions": list(share)}
                         for r, (checkpoints, share) in enumerate(zip(replicas, ions))]
+    meta["device"] = str(device)
     return meta
