@@ -124,15 +124,19 @@ def test_analysis_rules_build_every_output_and_the_report_names_every_figure(tmp
     assert list(diffusion.columns[:7]) == ["source", "D_cm2_s", "D_err_cm2_s", "fit_lo_ps", "fit_hi_ps", "diffusive",
                                            "sigma_S_per_cm"]
     # common range first, then each source's own; isotropic, then along x, y, z (the cell is orthogonal)
+    # and then each replicate generator's rows (the stand-in meta.json holds two replicas)
     assert list(zip(diffusion.fit, diffusion.source, diffusion.axis))[::4] == [
         ("common range", "MD", "iso"), ("common range", "MD-GAN", "iso"), ("own range", "MD", "iso"),
-        ("own range", "MD-GAN", "iso")]
+        ("own range", "MD-GAN", "iso"), ("common range", "MD-GAN replica 0", "iso"),
+        ("own range", "MD-GAN replica 0", "iso"), ("common range", "MD-GAN replica 1", "iso"),
+        ("own range", "MD-GAN replica 1", "iso")]
     assert list(diffusion.axis[:4]) == ["iso", "x", "y", "z"]
     own = diffusion[diffusion.fit == "own range"].set_index(["source", "axis"])
     assert own.loc[("MD", "iso"), "fit_mode"] == "config"
     # 2 runs: the MD errors are a jackknife over 4 time blocks of each; the generated ions are independent
     assert set(diffusion[diffusion.source == "MD"].err_over) == {"time blocks (jackknife, 8 blocks)"}
-    assert set(diffusion[diffusion.source == "MD-GAN"].err_over) == {"ions"}
+    assert set(diffusion[diffusion.source == "MD-GAN"].err_over) == {"replicate models (jackknife, 2 replicas)"}
+    assert set(diffusion[diffusion.source.str.startswith("MD-GAN replica")].err_over) == {"ions"}
     for name in ("msd_md", "msd_generated"):
         columns = list(pd.read_csv(tmp_path / f"results/analysis/{name}.csv").columns)
         assert columns == ["lag_ps", "msd_ang2", "msd_err_ang2", "msd_x_ang2", "msd_x_err_ang2", "msd_y_ang2",

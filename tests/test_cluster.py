@@ -200,7 +200,8 @@ def test_slurm_profile_names_existing_rules_and_every_gpu_rule():
     rules = {rule.name: rule for rule in workflow_rules()}
     named = set(profile["groups"]) | set(profile["set-resources"])
     assert named <= set(rules), f"profiles/slurm names no such rules: {sorted(named - set(rules))}"
-    gpu_rules = {name for name, rule in rules.items() if re.search(r"\bgpu\s*=\s*1\b", rule.resources)}
+    gpu_rules = {name for name, rule in rules.items()
+                 if re.search(r"\bgpu\s*=\s*(?:1\b|gpu_tokens\()", rule.resources)}
     assert {name for name, res in profile["set-resources"].items() if res.get("gpu")} == gpu_rules
     assert GPU_RULES <= gpu_rules and not gpu_rules & set(profile["groups"])
     assert set(profile["group-components"]) == set(profile["groups"].values())

@@ -53,7 +53,7 @@ if VALIDATION_CONFIG["enabled"]:
             "../../envs/model.yaml"
         threads: config["training"]["threads"]
         resources:
-            gpu=1,
+            gpu=gpu_tokens(config["training"]["device"]),
         params:
             model=config["model"],
             training=VPLAN["training_settings"],
@@ -79,7 +79,7 @@ if VALIDATION_CONFIG["enabled"]:
             "../../envs/model.yaml"
         threads: config["generation"]["threads"]
         resources:
-            gpu=1,
+            gpu=gpu_tokens(config["generation"]["device"]),
         params:
             pieces=VPLAN["selection"]["pieces"],
             runs=VPLAN["selection"]["runs"],
@@ -107,7 +107,7 @@ if VALIDATION_CONFIG["enabled"]:
             "../../envs/model.yaml"
         threads: config["generation"]["threads"]
         resources:
-            gpu=1,
+            gpu=gpu_tokens(config["generation"]["device"]),
         params:
             generation={
                 **VPLAN["generation_settings"],
