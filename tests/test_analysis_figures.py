@@ -40,10 +40,10 @@ def test_msd_figure_plots_both_curves_the_fits_the_local_D_and_the_window(tmp_pa
     }
     fig = plot_msd(md, gen, window_ps=2.56, fits=fits, matched_ps=5.12)
     ax, ax_d = fig.axes
-    md_line = line(ax, "MD (D = 1e-05 ± 1e-06 cm$^2$/s)")
+    md_line = line(ax, "MD (D = (1.00 ± 0.10)·10$^{-5}$ cm$^2$/s)")
     np.testing.assert_allclose(md_line.get_xdata(), md.lag_ps)
     np.testing.assert_allclose(md_line.get_ydata(), md.msd_ang2)
-    gen_label = "MD-GAN (D = 1.2e-05 ± 1e-07 cm$^2$/s; own range: no diffusive regime)"
+    gen_label = "MD-GAN (D = (1.20 ± 0.01)·10$^{-5}$ cm$^2$/s; own range: no diffusive regime)"
     np.testing.assert_allclose(line(ax, gen_label).get_ydata(), gen.msd_ang2)
     fit_line = line(ax, "MD fit, common range 0.1-5 ps")
     np.testing.assert_allclose(fit_line.get_ydata(), 0.02 + 0.6 * fit_line.get_xdata())

@@ -34,8 +34,11 @@ ANGSTROM2 = "Å$^2$"
 
 
 def _d_text(fit: DiffusionFit) -> str:
+    """``D = (2.69 ± 0.41)·10^-4 cm^2/s``: value and error on one power of ten."""
     note = "" if fit.diffusive else ", not diffusive"
-    return f"D = {fit.D_cm2_s:.3g} ± {fit.D_err_cm2_s:.2g} cm$^2$/s{note}"
+    exponent = int(np.floor(np.log10(abs(fit.D_cm2_s)))) if fit.D_cm2_s else 0
+    scale = 10.0**exponent
+    return f"D = ({fit.D_cm2_s / scale:.2f} ± {fit.D_err_cm2_s / scale:.2f})·10$^{{{exponent}}}$ cm$^2$/s{note}"
 
 
 def _same_range(a: DiffusionFit | None, b: DiffusionFit | None) -> bool:
