@@ -1,5 +1,4 @@
 from mdgan.atomic_io import atomic_write
-from mdgan.extract import load_tracks
 from mdgan.model.device import choose_device
 from mdgan.model.generation import start_positions
 from mdgan.model.generator_file import load_generators

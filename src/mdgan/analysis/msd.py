@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 import scipy.fft
 
+from mdgan.analysis.axes import CARTESIAN_AXES, common_frame
 from mdgan.analysis.lags import LagPlan, generated_lag_steps, md_lag_steps
 from mdgan.analysis.series import GeneratedSeries, ion_major
+from mdgan.analysis.uncertainty import group_totals, linear_with_error, pooled_with_error
 from mdgan.atomic_io import atomic_write, save_npz
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
-from mdgan.analysis.axes import CARTESIAN_AXES, common_frame
-from mdgan.analysis.uncertainty import group_totals, linear_with_error, pooled_with_error
 
 OVER_IONS = "ions"
 OVER_REPLICAS = "replicate models"
