@@ -16,6 +16,7 @@ include: "workflow/rules/dataset.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/arrhenius.smk"
 include: "workflow/rules/validation.smk"
 
 

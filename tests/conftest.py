@@ -22,6 +22,20 @@ def tiny_config(**overrides) -> dict:
     return config
 
 
+def tiny_series_config(directory: Path, hot_k: float = 900.0, **overrides) -> dict:
+    """The tiny config as a temperature series: run1, run2 as they are (600 K) and copies of run3 and
+    run1 whose fdf says ``hot_k``, written under ``directory``."""
+    import shutil
+
+    config = tiny_config(**overrides)
+    for name, source in (("run3", "run3"), ("run4", "run1")):
+        run_dir = shutil.copytree(REPO / "tests" / "data" / "tiny" / source, directory / name)
+        fdf = run_dir / "lgps.fdf"
+        fdf.write_text(fdf.read_text().replace("600 K", f"{hot_k:g} K"))
+        config["runs"][name] = {"path": str(fdf)}
+    return config
+
+
 def run_workflow(workdir: Path, config: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``snakemake`` on the repository's Snakefile in ``workdir`` with ``config``."""
     workdir.mkdir(parents=True, exist_ok=True)

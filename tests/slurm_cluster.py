@@ -1,8 +1,8 @@
 """A real one-node SLURM cluster for the tests: munge, slurmctld and slurmd in a private directory.
 
 Facts behind it: shared notes ``slurm-test-cluster.md``; packages: ``.ci/install-slurm.sh``.
-The node has a fake GPU (gres ``gpu:1`` backed by a character device) so that rules with
-``resources: gpu=1`` are schedulable, and sits in two partitions, ``cpu`` (the default) and
+The node has two fake GPUs (gres ``gpu:2``, each backed by a character device) so that rules with
+``resources: gpu=1`` are schedulable, two at once, and sits in two partitions, ``cpu`` (the default) and
 ``gpu``, so that a test can route the GPU rules to a GPU partition as a user would. Finished jobs
 stay visible to ``scontrol show job`` for an hour (MinJobAge) and are also written to a
 job-completion log. The daemons are plain background processes, stopped by their pids.
@@ -176,14 +176,21 @@ def _wait_for(what: str, condition, timeout_s: float, logs: list[Path], procs=()
     raise RuntimeError(f"SLURM test cluster: {problem} waiting for {what}\n{tails}")
 
 
-def _gpu_device(root: Path) -> Path:
-    """A character device for the fake GPU (the numbers of /dev/null); /dev/null where mknod is refused."""
-    device = root / "gpu0"
-    try:
-        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
-    except OSError:
-        return Path("/dev/null")
-    return device
+GPUS = 2
+
+
+def _gpu_devices(root: Path) -> list[Path]:
+    """Character devices for the fake GPUs (the numbers of /dev/null and /dev/zero); those two themselves
+    where mknod is refused."""
+    devices = []
+    for i, (minor, fallback) in enumerate([(3, "/dev/null"), (5, "/dev/zero")][:GPUS]):
+        device = root / f"gpu{i}"
+        try:
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+        except OSError:
+            device = Path(fallback)
+        devices.append(device)
+    return devices
 
 
 def _slurm_conf(root: Path, node: str, cpus: int, memory_mb: int, munge_socket: Path) -> str:
@@ -217,7 +224,7 @@ SlurmctldPidFile={root}/run/slurmctld.pid
 SlurmdPidFile={root}/run/slurmd.pid
 SlurmctldLogFile={root}/log/slurmctld.log
 SlurmdLogFile={root}/log/slurmd.log
-NodeName={node} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={memory_mb} Gres=gpu:1 State=UNKNOWN
+NodeName={node} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={memory_mb} Gres=gpu:{GPUS} State=UNKNOWN
 PartitionName=cpu Nodes={node} Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes={node} Default=NO MaxTime=INFINITE State=UP
 """
@@ -283,7 +290,7 @@ def _start_slurm(cluster: SlurmCluster, timeout_s: float) -> None:
     munge_socket = cluster.munge_dir / "munge.socket"
     cluster.conf.write_text(_slurm_conf(root, cluster.node, cluster.cpus, cluster.memory_mb, munge_socket))
     (root / "etc" / "gres.conf").write_text(
-        f"AutoDetect=off\nNodeName={cluster.node} Name=gpu File={_gpu_device(root)}\n"
+        "AutoDetect=off\n" + "".join(f"NodeName={cluster.node} Name=gpu File={d}\n" for d in _gpu_devices(root))
     )
     cluster.bin_dir.mkdir(exist_ok=True)
     for client in CLIENTS:

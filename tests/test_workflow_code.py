@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_workflow, tiny_config
+from conftest import REPO, run_workflow, tiny_config, tiny_series_config
 from mdgan.workflow.code import imported_modules, script_code
 from test_envs import workflow_rules
 from test_validation_workflow import TINY_VALIDATION
@@ -77,11 +77,12 @@ def script_rules() -> dict[str, Path]:
 
 def declared_code(tmp_path: Path) -> dict[str, set[str]]:
     """Rule -> the package files among its job's inputs, from a dry run of every job of the DAG."""
-    config = tiny_config(validation=TINY_VALIDATION)
-    result = run_workflow(tmp_path, config, "--dry-run", "--forceall")
+    # the held-out validation's rules on one temperature; the Arrhenius rules on a temperature series
+    single = run_workflow(tmp_path / "single", tiny_config(validation=TINY_VALIDATION), "--dry-run", "--forceall")
+    series = run_workflow(tmp_path / "series", tiny_series_config(tmp_path), "--dry-run", "--forceall")
     declared: dict[str, set[str]] = {}
     rule = None
-    for line in result.stdout.splitlines():
+    for line in (single.stdout + series.stdout).splitlines():
         if match := re.match(r"(?:local)?rule (\w+):$", line):
             rule = match.group(1)
         elif rule and (match := re.match(r"\s+input: (.*)$", line)):

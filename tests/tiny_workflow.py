@@ -142,10 +142,13 @@ def write_test_profile(workdir: Path, cluster: slurm_cluster.SlurmCluster) -> Pa
     return path.parent
 
 
-def scheduler_jobs(cluster) -> list[dict[str, str]]:
-    """The SLURM jobs, oldest first, with `rule` (or group) and `wildcards` from the job comment."""
+def scheduler_jobs(cluster, workdir: Path | None = None) -> list[dict[str, str]]:
+    """The SLURM jobs (those submitted from ``workdir``, where given), oldest first, with `rule` (or
+    group) and `wildcards` from the job comment."""
     jobs = []
     for job in cluster.jobs():
+        if workdir is not None and Path(job.get("WorkDir", "")).resolve() != Path(workdir).resolve():
+            continue
         comment = job.get("Comment", "")
         assert comment.startswith("rule_"), f"job {job['JobId']} without the plugin's rule comment: {job}"
         rule, _, wildcards = comment[len("rule_"):].partition("_wildcards_")

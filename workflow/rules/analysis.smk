@@ -2,25 +2,25 @@
 # Reads the MD tracks, the training windows' statistics, the generated series and the training log.
 
 ANALYSIS = config["analysis"]
-MD_TRACKS = expand(f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"]))
 GENERATED = {
-    "positions": f"{RESULTS}/generated/positions.npy",
-    "meta": f"{RESULTS}/generated/meta.json",
+    "positions": f"{COND}/generated/positions.npy",
+    "meta": f"{COND}/generated/meta.json",
 }
-STANDARDIZATION = f"{RESULTS}/dataset/standardization.json"
-LAG_PLAN = f"{RESULTS}/analysis/lags.json"
+STANDARDIZATION = f"{COND}/dataset/standardization.json"
+LAG_PLAN = f"{COND}/analysis/lags.json"
 FIGURES = ["msd", "z_displacement", "ion_paths", "van_hove", "training"]
 
 # The figure rules' outputs: the PNG goes into the report with its caption, the PDF beside it.
 FIGURE_OUTPUTS = {
     name: {
         "png": report(
-            f"{RESULTS}/figures/{name}.png",
+            f"{COND}/figures/{name}.png",
             caption=f"../report/{name}.rst",
             category="Figures",
+            subcategory=REPORT_SUBCATEGORY,
             labels={"figure": name.replace("_", " ")},
         ),
-        "pdf": f"{RESULTS}/figures/{name}.pdf",
+        "pdf": f"{COND}/figures/{name}.pdf",
     }
     for name in FIGURES
 }
@@ -29,17 +29,17 @@ FIGURE_OUTPUTS = {
 rule analysis_lags:
     """Time scales shared by every analysis rule: training window, longest MD lag, comparison lags."""
     input:
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         stats=STANDARDIZATION,
         code=script_code("analysis_lags.py"),
     output:
         LAG_PLAN,
     log:
-        f"{RESULTS}/logs/analysis/lags.log",
+        f"{COND}/logs/analysis/lags.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        runs=list(config["runs"]),
+        runs=condition_runs,
         max_lag_fraction=ANALYSIS["max_lag_fraction"],
         compare_lags_ps=ANALYSIS["compare_lags_ps"],
         matched_windows=matched_windows(config["training"]),
@@ -51,20 +51,20 @@ rule msd_md:
     """MSD over all ions and time origins of each MD run, runs pooled, isotropic and per axis, with its
     error over runs or time blocks."""
     input:
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         plan=LAG_PLAN,
         code=script_code("msd_md.py"),
     output:
-        csv=f"{RESULTS}/analysis/msd_md.csv",
-        ions=f"{RESULTS}/analysis/msd_md_ions.npz",
+        csv=f"{COND}/analysis/msd_md.csv",
+        ions=f"{COND}/analysis/msd_md_ions.npz",
     log:
-        f"{RESULTS}/logs/analysis/msd_md.log",
+        f"{COND}/logs/analysis/msd_md.log",
     benchmark:
-        f"{RESULTS}/benchmarks/analysis/msd_md.tsv"
+        f"{COND}/benchmarks/analysis/msd_md.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
-        runs=list(config["runs"]),
+        runs=condition_runs,
         n_lags=ANALYSIS["msd"]["n_lags"],
         chunk_ions=ANALYSIS["msd"]["chunk_ions"],
         time_blocks=ANALYSIS["msd"]["time_blocks"],
@@ -78,15 +78,15 @@ rule msd_generated:
     input:
         **GENERATED,
         plan=LAG_PLAN,
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         code=script_code("msd_generated.py"),
     output:
-        csv=f"{RESULTS}/analysis/msd_generated.csv",
-        ions=f"{RESULTS}/analysis/msd_generated_ions.npz",
+        csv=f"{COND}/analysis/msd_generated.csv",
+        ions=f"{COND}/analysis/msd_generated_ions.npz",
     log:
-        f"{RESULTS}/logs/analysis/msd_generated.log",
+        f"{COND}/logs/analysis/msd_generated.log",
     benchmark:
-        f"{RESULTS}/benchmarks/analysis/msd_generated.tsv"
+        f"{COND}/benchmarks/analysis/msd_generated.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 8
@@ -101,17 +101,17 @@ rule msd_generated:
 rule displacements_md:
     """Displacement moments (alpha2) and |dr| samples (van Hove) of the MD runs."""
     input:
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         plan=LAG_PLAN,
         code=script_code("displacements_md.py"),
     output:
-        f"{RESULTS}/analysis/displacements_md.npz",
+        f"{COND}/analysis/displacements_md.npz",
     log:
-        f"{RESULTS}/logs/analysis/displacements_md.log",
+        f"{COND}/logs/analysis/displacements_md.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        runs=list(config["runs"]),
+        runs=condition_runs,
         n_lags=ANALYSIS["displacements"]["n_lags"],
         max_origins_per_ion=ANALYSIS["displacements"]["max_origins_per_ion"],
         max_samples_per_lag=ANALYSIS["displacements"]["max_samples_per_lag"],
@@ -127,11 +127,11 @@ rule displacements_generated:
         plan=LAG_PLAN,
         code=script_code("displacements_generated.py"),
     output:
-        f"{RESULTS}/analysis/displacements_generated.npz",
+        f"{COND}/analysis/displacements_generated.npz",
     log:
-        f"{RESULTS}/logs/analysis/displacements_generated.log",
+        f"{COND}/logs/analysis/displacements_generated.log",
     benchmark:
-        f"{RESULTS}/benchmarks/analysis/displacements_generated.tsv"
+        f"{COND}/benchmarks/analysis/displacements_generated.tsv"
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -150,21 +150,22 @@ rule diffusion:
     input:
         md=rules.msd_md.output.ions,
         generated=rules.msd_generated.output.ions,
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         code=script_code("diffusion.py"),
     output:
         report(
-            f"{RESULTS}/analysis/diffusion.csv",
+            f"{COND}/analysis/diffusion.csv",
             caption="../report/diffusion.rst",
             category="Tables",
+            subcategory=REPORT_SUBCATEGORY,
             labels={"table": "diffusion coefficient and conductivity"},
         ),
     log:
-        f"{RESULTS}/logs/analysis/diffusion.log",
+        f"{COND}/logs/analysis/diffusion.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        runs=list(config["runs"]),
+        runs=condition_runs,
         charge=config["charge"],
         fit_range_md=ANALYSIS["diffusion"]["fit_range_ps"]["md"],
         fit_range_generated=ANALYSIS["diffusion"]["fit_range_ps"]["generated"],
@@ -187,13 +188,14 @@ rule comparison:
         code=script_code("comparison.py"),
     output:
         report(
-            f"{RESULTS}/analysis/comparison.csv",
+            f"{COND}/analysis/comparison.csv",
             caption="../report/comparison.rst",
             category="Tables",
+            subcategory=REPORT_SUBCATEGORY,
             labels={"table": "MD-GAN vs MD"},
         ),
     log:
-        f"{RESULTS}/logs/analysis/comparison.log",
+        f"{COND}/logs/analysis/comparison.log",
     conda:
         "../../envs/analysis.yaml"
     script:
@@ -211,7 +213,7 @@ rule figure_msd:
     output:
         **FIGURE_OUTPUTS["msd"],
     log:
-        f"{RESULTS}/logs/analysis/figure_msd.log",
+        f"{COND}/logs/analysis/figure_msd.log",
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -224,12 +226,12 @@ rule figure_z_displacement:
     """z displacement of every MD ion and of as many generated ions, shared axes."""
     input:
         **GENERATED,
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         code=script_code("figure_z_displacement.py"),
     output:
         **FIGURE_OUTPUTS["z_displacement"],
     log:
-        f"{RESULTS}/logs/analysis/figure_z_displacement.log",
+        f"{COND}/logs/analysis/figure_z_displacement.log",
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -242,12 +244,12 @@ rule figure_ion_paths:
     """Paths over a short time in 3D inside the cell: the first run's ions and as many generated ones."""
     input:
         **GENERATED,
-        track=MD_TRACKS[0],
+        track=lambda wc: condition_tracks(wc)[0],
         code=script_code("figure_ion_paths.py"),
     output:
         **FIGURE_OUTPUTS["ion_paths"],
     log:
-        f"{RESULTS}/logs/analysis/figure_ion_paths.log",
+        f"{COND}/logs/analysis/figure_ion_paths.log",
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -267,7 +269,7 @@ rule figure_van_hove:
     output:
         **FIGURE_OUTPUTS["van_hove"],
     log:
-        f"{RESULTS}/logs/analysis/figure_van_hove.log",
+        f"{COND}/logs/analysis/figure_van_hove.log",
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -280,13 +282,15 @@ rule figure_van_hove:
 rule figure_training:
     """Training curves: WGAN-GP losses and the logged MSD ratios against iteration."""
     input:
-        logs=expand(rules.train_mdgan.output.log_csv, replica=REPLICAS),
+        logs=expand(
+            rules.train_mdgan.output.log_csv, replica=REPLICAS, allow_missing=True
+        ),
         stats=STANDARDIZATION,
         code=script_code("figure_training.py"),
     output:
         **FIGURE_OUTPUTS["training"],
     log:
-        f"{RESULTS}/logs/analysis/figure_training.log",
+        f"{COND}/logs/analysis/figure_training.log",
     conda:
         "../../envs/analysis.yaml"
     params:

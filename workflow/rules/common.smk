@@ -4,7 +4,9 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from mdgan.io import run_temperature_k
 from mdgan.workflow.code import script_code as _script_code
+from mdgan.workflow.conditions import group_by_temperature
 from mdgan.workflow.gpu import gpu_tokens
 
 # A config given on the command line (--configfile) names its own runs: they replace the
@@ -29,6 +31,50 @@ def _check_config(cfg):
 
 
 _check_config(config)
+
+
+def _run_temperature_k(run):
+    settings = config["runs"][run]
+    return run_temperature_k(settings["path"], settings.get("format"), settings.get("temperature_k"))
+
+
+# The runs grouped by temperature (mdgan.workflow.conditions): one condition keeps the
+# single-temperature layout under results/; a temperature series puts each condition's windows,
+# models, generated series and analysis under results/<T>K/ (the {condition} wildcard) and adds the
+# Arrhenius analysis (arrhenius.smk).
+CONDITIONS = group_by_temperature(
+    {run: _run_temperature_k(run) for run in config["runs"]},
+    config["conditions"]["temperature_tolerance_k"],
+)
+CONDITION = {c.name: c for c in CONDITIONS}
+SERIES = len(CONDITIONS) > 1
+COND = f"{RESULTS}/{{condition}}" if SERIES else RESULTS
+REPORT_SUBCATEGORY = "{condition}" if SERIES else None  # the report groups a series by temperature
+
+if SERIES:
+
+    wildcard_constraints:
+        condition="|".join(CONDITION),
+
+
+def condition_of(wildcards):
+    """The condition of a job (the only one outside a temperature series)."""
+    return CONDITION[wildcards.condition] if SERIES else CONDITIONS[0]
+
+
+def condition_runs(wildcards):
+    """Names of the job's condition's runs, in the config's order."""
+    return list(condition_of(wildcards).runs)
+
+
+def condition_tracks(wildcards):
+    """The Li tracks of the job's condition's runs."""
+    return [f"{RESULTS}/md/{run}/li_unwrapped.npz" for run in condition_runs(wildcards)]
+
+
+def every_condition(pattern):
+    """``pattern`` (under COND) for every condition."""
+    return expand(pattern, condition=list(CONDITION)) if SERIES else [pattern]
 
 
 def script_code(script):
@@ -82,24 +128,29 @@ def matched_windows(training):
 
 
 def final_targets():
-    targets = [
-        f"{RESULTS}/dataset/windows.npz",
-        f"{RESULTS}/dataset/step_skip_table.csv",
+    per_condition = [
+        f"{COND}/dataset/windows.npz",
+        f"{COND}/dataset/step_skip_table.csv",
         *expand(
-            f"{RESULTS}/model/replica{{replica}}/training_log.csv",
+            f"{COND}/model/replica{{replica}}/training_log.csv",
             replica=range(config["training"]["replicas"]),
+            allow_missing=True,
         ),
-        f"{RESULTS}/generated/meta.json",
+        f"{COND}/generated/meta.json",
     ]
     # analysis and report (workflow/rules/analysis.smk, report.smk)
-    targets += [
-        f"{RESULTS}/analysis/{name}.csv"
+    per_condition += [
+        f"{COND}/analysis/{name}.csv"
         for name in ("msd_md", "msd_generated", "diffusion", "comparison")
     ]
-    targets += [
-        f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
+    per_condition += [
+        f"{COND}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
     ]
-    targets += [f"{RESULTS}/analysis/conditions.csv"]
+    per_condition += [f"{COND}/analysis/conditions.csv"]
+    targets = [path for pattern in per_condition for path in every_condition(pattern)]
+    # the temperature series (workflow/rules/arrhenius.smk)
+    if SERIES:
+        targets += ARRHENIUS_TARGETS
     # held-out validation (workflow/rules/validation.smk)
     if config["validation"]["enabled"]:
         targets += [f"{RESULTS}/validation/comparison.csv"]

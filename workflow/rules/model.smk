@@ -1,5 +1,5 @@
 REPLICAS = list(range(config["training"]["replicas"]))
-MODEL_DIR = f"{RESULTS}/model/replica{{replica}}"
+MODEL_DIR = f"{COND}/model/replica{{replica}}"
 
 
 wildcard_constraints:
@@ -10,16 +10,16 @@ rule train_mdgan:
     """Train one MD-GAN replica on the windows (WGAN-GP), seeded with training.seed + replica;
     resumes from its state/ directory after a kill."""
     input:
-        windows=f"{RESULTS}/dataset/windows.npz",
-        stats=f"{RESULTS}/dataset/standardization.json",
+        windows=f"{COND}/dataset/windows.npz",
+        stats=f"{COND}/dataset/standardization.json",
         code=script_code("train_mdgan.py"),
     output:
         generator=f"{MODEL_DIR}/generator.pt",
         log_csv=f"{MODEL_DIR}/training_log.csv",
     log:
-        f"{RESULTS}/logs/train_mdgan/replica{{replica}}.log",
+        f"{COND}/logs/train_mdgan/replica{{replica}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train_mdgan/replica{{replica}}.tsv"
+        f"{COND}/benchmarks/train_mdgan/replica{{replica}}.tsv"
     conda:
         "../../envs/model.yaml"
     threads: config["training"]["threads"]
@@ -38,18 +38,18 @@ rule generate_mdgan:
     """Generate long Li trajectories from the trained replicas (an equal share of the ions each),
     starting at MD Li positions."""
     input:
-        generators=expand(f"{MODEL_DIR}/generator.pt", replica=REPLICAS),
-        tracks=expand(
-            f"{RESULTS}/md/{{run}}/li_unwrapped.npz", run=list(config["runs"])
+        generators=expand(
+            f"{MODEL_DIR}/generator.pt", replica=REPLICAS, allow_missing=True
         ),
+        tracks=condition_tracks,
         code=script_code("generate_mdgan.py"),
     output:
-        positions=f"{RESULTS}/generated/positions.npy",
-        meta=f"{RESULTS}/generated/meta.json",
+        positions=f"{COND}/generated/positions.npy",
+        meta=f"{COND}/generated/meta.json",
     log:
-        f"{RESULTS}/logs/generate_mdgan.log",
+        f"{COND}/logs/generate_mdgan.log",
     benchmark:
-        f"{RESULTS}/benchmarks/generate_mdgan.tsv"
+        f"{COND}/benchmarks/generate_mdgan.tsv"
     conda:
         "../../envs/model.yaml"
     threads: config["generation"]["threads"]

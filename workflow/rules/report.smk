@@ -12,22 +12,24 @@ from mdgan.workflow.benchmarks import stage_benchmark_files
 STAGE_PRODUCTS = {
     "parse MD runs": f"{RESULTS}/md/{{run}}/trajectory.traj",
     "extract Li tracks": f"{RESULTS}/md/{{run}}/li_unwrapped.npz",
-    "training windows": f"{RESULTS}/dataset/windows.npz",
-    "train MD-GAN": f"{RESULTS}/model/replica{{replica}}/generator.pt",
-    "generate trajectories": f"{RESULTS}/generated/positions.npy",
-    "MSD of MD": f"{RESULTS}/analysis/msd_md.csv",
-    "MSD of MD-GAN": f"{RESULTS}/analysis/msd_generated.csv",
-    "displacements of MD-GAN": f"{RESULTS}/analysis/displacements_generated.npz",
+    "training windows": f"{COND}/dataset/windows.npz",
+    "train MD-GAN": f"{COND}/model/replica{{replica}}/generator.pt",
+    "generate trajectories": f"{COND}/generated/positions.npy",
+    "MSD of MD": f"{COND}/analysis/msd_md.csv",
+    "MSD of MD-GAN": f"{COND}/analysis/msd_generated.csv",
+    "displacements of MD-GAN": f"{COND}/analysis/displacements_generated.npz",
 }
 stage_benchmarks = lambda wc: stage_benchmark_files(
-    workflow.rules, STAGE_PRODUCTS, {"run": list(config["runs"]), "replica": REPLICAS}
+    workflow.rules,
+    STAGE_PRODUCTS,
+    {"run": condition_runs(wc), "replica": REPLICAS, "condition": [condition_of(wc).name]},
 )
 
 
 rule conditions_table:
     """Calculation conditions: MD runs, training data, generation, machine, wall time per stage."""
     input:
-        tracks=MD_TRACKS,
+        tracks=condition_tracks,
         stats=STANDARDIZATION,
         meta=GENERATED["meta"],
         benchmarks=lambda wc: sorted(
@@ -36,17 +38,18 @@ rule conditions_table:
         code=script_code("conditions_table.py"),
     output:
         report(
-            f"{RESULTS}/analysis/conditions.csv",
+            f"{COND}/analysis/conditions.csv",
             caption="../report/conditions.rst",
             category="Calculation conditions",
+            subcategory=REPORT_SUBCATEGORY,
             labels={"table": "calculation conditions"},
         ),
     log:
-        f"{RESULTS}/logs/analysis/conditions_table.log",
+        f"{COND}/logs/analysis/conditions_table.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        runs=list(config["runs"]),
+        runs=condition_runs,
         run_formats={name: run.get("format") for name, run in config["runs"].items()},
         run_methods={name: run.get("method") for name, run in config["runs"].items()},
         charge=config["charge"],

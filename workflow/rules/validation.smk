@@ -6,6 +6,13 @@ VALIDATION = f"{RESULTS}/validation"
 VALIDATION_CONFIG = config["validation"]
 
 
+if VALIDATION_CONFIG["enabled"] and SERIES:
+    raise ValueError(
+        f"config key validation.enabled: the held-out validation runs on one temperature, but the runs "
+        f"hold {len(CONDITIONS)} ({', '.join(CONDITION)}): set validation.enabled to false, or validate "
+        f"with a config that lists one temperature's runs"
+    )
+
 if VALIDATION_CONFIG["enabled"]:
     from mdgan.workflow.validation import validation_plan
 

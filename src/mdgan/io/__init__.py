@@ -11,12 +11,13 @@ from pathlib import Path
 from mdgan.errors import InputError
 from mdgan.io.ase_formats import check_format, read_ase
 from mdgan.io.files import existing
-from mdgan.io.siesta_run import read_siesta_run, siesta_input_files
+from mdgan.io.siesta_input import interpret_fdf
+from mdgan.io.siesta_run import locate, read_siesta_run, siesta_input_files
 from mdgan.trajectory import Trajectory
 
 SIESTA = "siesta"
 
-__all__ = ["read_run", "input_files"]
+__all__ = ["read_run", "input_files", "run_temperature_k"]
 
 
 def read_run(
@@ -39,6 +40,30 @@ def input_files(path: str | Path, format: str | None = None) -> list[Path]:
     check_format(path, format)
     found = existing(path)
     return [found if found is not None else Path(path)]
+
+
+def run_temperature_k(
+    path: str | Path, format: str | None = None, temperature_k: float | None = None
+) -> float | None:
+    """The run's temperature, K, as :func:`read_run` will find it, without reading the frames: the fdf's
+    (SIESTA) or the first frame's ``info`` (ASE), else ``temperature_k``; None where neither says."""
+    if _is_siesta(path, format):
+        run = locate(_existing(path))
+        in_file = interpret_fdf(run.fdf, run.input, run.run_dir).temperature_k
+    else:
+        import ase.io
+
+        check_format(path, format)
+        found = existing(path)
+        if found is None:
+            raise InputError(f"{path}: no such file; expected a trajectory in ASE format {format!r}")
+        try:
+            in_file = ase.io.read(str(found), index=0, format=format).info.get("temperature_k")
+        except Exception as err:  # ASE raises many types for malformed input
+            raise InputError(f"{found}: ASE could not read it as {format!r}: {err}") from err
+    if in_file is not None:
+        return float(in_file)
+    return None if temperature_k is None else float(temperature_k)
 
 
 def _is_siesta(path: str | Path, format: str | None) -> bool:
