@@ -68,5 +68,5 @@ def plot_arrhenius(points: pd.DataFrame, fits: Mapping[str, ArrheniusFit], T_ext
     top.set_xticks(sorted({*points["temperature_k"], T_extrapolated_k}))
     top.set_xlabel("temperature T (K)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="x-small", loc="lower left")
+    ax.legend(fontsize="x-small", loc="upper right")
     return fig
