@@ -162,7 +162,7 @@ def cancel_training_once_it_saved_state(cluster, workdir: Path, proc: subprocess
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline and proc.poll() is None:
         if state.exists():
-            running = [j for j in scheduler_jobs(cluster) if j["rule"] == "train_mdgan" and j["JobState"] == "RUNNING"]
+            running = [j for j in scheduler_jobs(cluster, workdir) if j["rule"] == "train_mdgan" and j["JobState"] == "RUNNING"]
             assert running, "the training finished before it could be killed: raise TRAINING['iterations']"
             cluster.run("scancel", running[0]["JobId"])
             return running[0]["JobId"]
@@ -170,8 +170,9 @@ def cancel_training_once_it_saved_state(cluster, workdir: Path, proc: subprocess
     raise AssertionError("the training never saved a state")
 
 
-def run_on_cluster(workdir: Path, configs: tuple[Path, ...], cluster) -> TinyRun:
-    """The default target through SLURM with the cluster profile; training cancelled once."""
+def run_on_cluster(workdir: Path, configs: tuple[Path, ...], cluster, cancel_training: bool = True) -> TinyRun:
+    """The default target through SLURM with the cluster profile; training cancelled once (where
+    ``cancel_training``)."""
     profile = write_test_profile(workdir, cluster)
     cmd = [
         "timeout", "-k", "15", str(RUN_TIMEOUT_S),
@@ -184,13 +185,14 @@ def run_on_cluster(workdir: Path, configs: tuple[Path, ...], cluster) -> TinyRun
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            cancelled = cancel_training_once_it_saved_state(cluster, workdir, proc)
+            cancelled = cancel_training_once_it_saved_state(cluster, workdir, proc) if cancel_training else None
         finally:
             proc.wait()
     wall_s = time.monotonic() - start
     print(f"\nSLURM run of the tiny workflow: {wall_s:.1f} s wall, exit {proc.returncode}; scheduler records:")
-    for job in scheduler_jobs(cluster):
+    for job in scheduler_jobs(cluster, workdir):
         print("  " + " ".join(f"{key}={job.get(key)}" for key in (
-            "JobId", "rule", "JobState", "Partition", "TresPerJob", "NumCPUs", "MinMemoryNode", "TimeLimit", "RunTime")))
+            "JobId", "rule", "wildcards", "JobState", "Partition", "TresPerJob", "NumCPUs", "MinMemoryNode",
+            "TimeLimit", "StartTime", "EndTime")))
     assert proc.returncode == 0, f"snakemake through SLURM failed ({proc.returncode}):\n{log.read_text()[-6000:]}"
     return TinyRun(workdir, configs, cluster, wall_s, cancelled)

@@ -7,6 +7,6 @@ over independent groups), ``diffusion`` (diffusive regime, D with its uncertaint
 ``diffusion_fits`` (common and own fit ranges, per axis), ``conductivity`` (Nernst-Einstein),
 ``displacements`` (self van Hove, alpha2, Wasserstein distance), ``tables`` (the diffusion table,
 CSV writing), ``comparison`` (generated vs MD table), ``paths`` (the stretches of paths the figures
-draw), ``figures`` (plots),
-``conditions`` (the report's table of calculation conditions).
+draw), ``figures`` (plots), ``conditions`` (the report's table of calculation conditions),
+``arrhenius`` (D(T) of a temperature series, Arrhenius fit and extrapolation) and ``arrhenius_figure``.
 """

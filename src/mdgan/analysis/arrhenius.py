@@ -182,16 +182,23 @@ def fit_arrhenius(
     )
 
 
+def arrhenius_fits(points: pd.DataFrame) -> dict[str, ArrheniusFit]:
+    """Source -> its Arrhenius fit over the rows of ``points`` (``arrhenius_points``) with in_fit."""
+    fits = {}
+    for source in points["source"].unique():
+        used = points[(points["source"] == source) & points["in_fit"].astype(bool)]
+        fits[source] = fit_arrhenius(source, used["temperature_k"], used["D_cm2_s"], used["D_err_cm2_s"])
+    return fits
+
+
 def arrhenius_fit_table(
     points: pd.DataFrame, T_extrapolated_k: float, density_per_ang3: float, charge_e: float
 ) -> tuple[pd.DataFrame, dict[str, ArrheniusFit]]:
     """One Arrhenius fit per source of ``points`` (``arrhenius_points``, rows with in_fit) and its D and
     Nernst-Einstein conductivity at T_extrapolated_k (K), with the ion density (1/Angstrom^3) and charge
     (e); columns FIT_COLUMNS. Also source -> ArrheniusFit."""
-    rows, fits = [], {}
-    for source in points["source"].unique():
-        used = points[(points["source"] == source) & points["in_fit"].astype(bool)]
-        fits[source] = fit = fit_arrhenius(source, used["temperature_k"], used["D_cm2_s"], used["D_err_cm2_s"])
+    rows, fits = [], arrhenius_fits(points)
+    for source, fit in fits.items():
         ln_D, ln_D_err = (float(v) for v in fit.ln_D(T_extrapolated_k))
         D = np.exp(ln_D)
         sigma = nernst_einstein_S_per_cm(D, density_per_ang3, charge_e, T_extrapolated_k)
