@@ -1,0 +1,86 @@
+"""The synthetic temperature series: D0 ~ T (Einstein), the exact Arrhenius numbers, its files and benchmark."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from mdgan.validation.synthetic import BOLTZMANN_EV_K, CosineLattice, arrhenius_line, exact_arrhenius
+
+ROOT = Path(__file__).resolve().parents[1]
+SERIES_K = (500.0, 600.0, 750.0, 1000.0)
+
+
+def test_the_600_k_lattice_is_unchanged():
+    lattice = CosineLattice.at_temperature(600.0)
+    assert lattice == CosineLattice()
+    assert (lattice.barrier_ev, lattice.bare_diffusion_ang2_ps, lattice.temperature_k) == (0.25, 0.5, 600.0)
+    assert lattice.diffusion_ang2_ps() * 1e-4 == pytest.approx(5.236e-6, rel=1e-4)  # README's number
+
+
+def test_bare_diffusion_scales_with_temperature():
+    reference = CosineLattice()
+    for t in SERIES_K:
+        lattice = CosineLattice.at_temperature(t)
+        assert lattice.temperature_k == t
+        assert lattice.bare_diffusion_ang2_ps == pytest.approx(0.5 * t / 600.0, rel=1e-15)
+        assert lattice.friction_ev_ps_per_ang2 == pytest.approx(reference.friction_ev_ps_per_ang2, rel=1e-14)
+        # potential and geometry untouched
+        assert (lattice.barrier_ev, lattice.site_spacing_ang, lattice.sites_per_axis) == (0.25, 2.0, 4)
+    # another reference: its own D0 and temperature set the friction
+    other = CosineLattice(barrier_ev=0.4, bare_diffusion_ang2_ps=1.0, temperature_k=800.0)
+    assert CosineLattice.at_temperature(400.0, other).bare_diffusion_ang2_ps == pytest.approx(0.5)
+    assert CosineLattice.at_temperature(400.0, other).barrier_ev == 0.4
+    with pytest.raises(ValueError):
+        CosineLattice.at_temperature(0.0)
+
+
+def test_the_line_through_exact_arrhenius_data_is_exact():
+    t = np.array([450.0, 520.0, 800.0, 1300.0])
+    ea, prefactor = arrhenius_line(t, 3.2e-3 * np.exp(-0.41 / (BOLTZMANN_EV_K * t)))
+    assert ea == pytest.approx(0.41, rel=1e-12)
+    assert prefactor == pytest.approx(3.2e-3, rel=1e-10)
+    with pytest.raises(ValueError):
+        arrhenius_line([500.0, 500.0], [1.0, 2.0])
+
+
+def test_exact_arrhenius_matches_a_direct_scipy_computation():
+    got = exact_arrhenius(SERIES_K, 300.0)
+    t = np.array(SERIES_K + (300.0,))
+    d = 0.5 * t / 600.0 / special.i0(0.125 / (8.617333262e-5 * t)) ** 2 * 1e-4  # cm^2/s
+    line = stats.linregress(1.0 / t[:-1], np.log(d[:-1]))
+    np.testing.assert_allclose(got["D_exact_cm2_s"], d[:-1], rtol=1e-13)
+    assert got["Ea_eV"] == pytest.approx(-line.slope * 8.617333262e-5, rel=1e-12)
+    assert got["prefactor_cm2_s"] == pytest.approx(np.exp(line.intercept), rel=1e-11)
+    assert got["D_exact_extrapolated_cm2_s"] == pytest.approx(d[-1], rel=1e-13)
+    d_line = np.exp(line.intercept + line.slope / 300.0)
+    assert got["D_line_extrapolated_cm2_s"] == pytest.approx(d_line, rel=1e-11)
+    # The numbers the README states: the range's Ea below the barrier, the curvature at 300 K.
+    assert got["Ea_eV"] == pytest.approx(0.2383, abs=1e-4)
+    assert got["ln_D_exact_minus_line_extrapolated"] == pytest.approx(-0.136, abs=1e-3)
+    # Lattices give the same as their temperatures; the fit depends on the range.
+    assert exact_arrhenius([CosineLattice.at_temperature(x) for x in SERIES_K], 300.0) == got
+    assert exact_arrhenius(SERIES_K[1:], 300.0)["Ea_eV"] != pytest.approx(got["Ea_eV"], rel=1e-3)
+
+
+def test_high_barrier_limit_is_arrhenius_with_the_barrier():
+    # I0(x) ~ e^x / sqrt(2 pi x): D -> (D0/T)_ref (pi E_b / k) exp(-E_b / kT), corrections O((kT)^2 / E_b^2).
+    reference = CosineLattice(barrier_ev=3.0)
+    got = exact_arrhenius([500.0, 750.0, 1000.0], 300.0, reference)
+    assert got["Ea_eV"] == pytest.approx(3.0, rel=1e-3)
+    expected_prefactor = 0.5 / 600.0 * np.pi * 3.0 / BOLTZMANN_EV_K * 1e-4
+    # the next term of I0, -kT / (2 E_b) in ln D (about 0.01 here), shifts the line's intercept by ~2 %
+    assert got["prefactor_cm2_s"] == pytest.approx(expected_prefactor, rel=0.03)
+    assert got["prefactor_cm2_s"] < expected_prefactor
+
+
+def test_exact_arrhenius_rejects_mixed_series():
+    with pytest.raises(ValueError):
+        exact_arrhenius([600.0], 300.0)
+    with pytest.raises(ValueError):  # a different friction
+        exact_arrhenius([CosineLattice(), CosineLattice(temperature_k=700.0)], 300.0)
