@@ -84,3 +84,51 @@ def test_exact_arrhenius_rejects_mixed_series():
         exact_arrhenius([600.0], 300.0)
     with pytest.raises(ValueError):  # a different friction
         exact_arrhenius([CosineLattice(), CosineLattice(temperature_k=700.0)], 300.0)
+
+
+def run_script(script, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    """The default series at 1 % of its frames (50 frames per run)."""
+    out = tmp_path_factory.mktemp("arrhenius")
+    stdout = run_script("resources/synthetic/make_arrhenius.py", out, "--scale", "0.01")
+    return out, stdout
+
+
+def test_make_arrhenius_writes_the_series_and_its_ground_truth(series):
+    out, stdout = series
+    truth = json.loads((out / "ground_truth.json").read_text())
+    names = [f"t{t}K_{k}" for t in (500, 600, 750, 1000) for k in (1, 2, 3)]
+    assert sorted(truth["runs"]) == sorted(names)  # save_json sorts keys
+    seeds = [run["seed"] for run in truth["runs"].values()]
+    assert len(set(seeds)) == len(seeds)
+    for name, run in truth["runs"].items():
+        assert Path(run["path"]) == out / name / "synth.fdf" and Path(run["path"]).is_file()
+        assert (run["ions"], run["frames"]) == (16, 50)
+        assert truth["lattices"][f"{run['temperature_k']:g}"]["temperature_k"] == run["temperature_k"]
+    assert truth["lattices"]["600"] == CosineLattice().summary()
+    assert truth["lattices"]["1000"]["bare_diffusion_ang2_ps"] == pytest.approx(0.5 * 1000 / 600)
+    expected = exact_arrhenius(SERIES_K, 300.0)
+    for key in ("Ea_eV", "prefactor_cm2_s", "D_exact_extrapolated_cm2_s", "D_line_extrapolated_cm2_s"):
+        assert truth["arrhenius"][key] == pytest.approx(expected[key], rel=1e-12)
+    assert truth["arrhenius"]["T_extrapolated_k"] == 300.0
+    # the printed table: one row per temperature with D_exact and the residence time
+    assert "     500       0.4167        2.0514e-06           32.50" in stdout
+    assert "exact Ea over 500, 600, 750, 1000 K: 0.2383 eV" in stdout
+
+
+def test_the_reader_gets_each_runs_temperature_from_its_fdf(series):
+    io = pytest.importorskip("mdgan.io")
+    out, _ = series
+    for name, t in (("t500K_2", 500.0), ("t750K_1", 750.0), ("t1000K_3", 1000.0)):
+        traj = io.read_run(str(out / name / "synth.fdf"))
+        assert traj.temperature_k == pytest.approx(t)
+        assert traj.n_frames == 50 and traj.frame_dt_fs == pytest.approx(20.0)
+        assert list(traj.numbers) == [3] * 16 + [40] * 8
