@@ -132,3 +132,62 @@ def test_the_reader_gets_each_runs_temperature_from_its_fdf(series):
         assert traj.temperature_k == pytest.approx(t)
         assert traj.n_frames == 50 and traj.frame_dt_fs == pytest.approx(20.0)
         assert list(traj.numbers) == [3] * 16 + [40] * 8
+
+
+POINT_COLUMNS = "temperature_k,source,D_cm2_s,D_err_cm2_s,in_fit,excluded_reason,n_runs"
+FIT_COLUMNS = (
+    "source,Ea_eV,Ea_err_eV,prefactor_cm2_s,T_extrapolated_k,D_extrapolated_cm2_s,D_extrapolated_err_cm2_s,"
+    "sigma_extrapolated_S_per_cm,sigma_extrapolated_err_S_per_cm,D_extrapolated_lo2_cm2_s,D_extrapolated_hi2_cm2_s"
+)
+
+
+def write_results(directory, gan_ea_factor, gan_band):
+    """Hand-made workflow results: MD fits all four temperatures, MD-GAN leaves 500 K out."""
+    directory.mkdir()
+    exact = exact_arrhenius(SERIES_K, 300.0)
+    rows = [POINT_COLUMNS]
+    for t, d in zip(SERIES_K, exact["D_exact_cm2_s"]):
+        rows.append(f"{t},MD,{d * 1.05},{d * 0.1},True,,3")
+        rows.append(f"{t},MD-GAN,{d * 0.9},{d * 0.05},{t != 500.0},{'too few hops' if t == 500.0 else ''},3")
+    (directory / "arrhenius.csv").write_text("\n".join(rows) + "\n")
+    ea_gan = exact_arrhenius(SERIES_K[1:], 300.0)["Ea_eV"] * gan_ea_factor  # the range MD-GAN used
+    d300 = exact["D_exact_extrapolated_cm2_s"]
+    lo, hi = (d300 * f for f in gan_band)
+    fits = [
+        FIT_COLUMNS,
+        f"MD,{exact['Ea_eV'] * 1.2},0.01,5e-4,300,{d300 * 3},{d300},1e-9,1e-10,{d300 * 2},{d300 * 4}",
+        f"MD-GAN,{ea_gan},0.008,5e-4,300,{d300},{d300 * 0.2},1e-9,1e-10,{lo},{hi}",
+    ]
+    (directory / "arrhenius_fit.csv").write_text("\n".join(fits) + "\n")
+    return directory
+
+
+def bench(series, results):
+    out, _ = series
+    return run_script("benchmarks/bench_arrhenius.py", "--points", results / "arrhenius.csv",
+                      "--fit", results / "arrhenius_fit.csv", "--truth", out / "ground_truth.json")
+
+
+def test_benchmark_reports_pass_and_fail(series, tmp_path):
+    good = bench(series, write_results(tmp_path / "good", 1.04, (0.7, 1.4)))
+    assert "target MD-GAN Ea within 5% of the exact Ea over its range: PASS (+4.00%)" in good
+    assert "target MD-GAN exact D at 300 K inside its 2-sigma band: PASS" in good
+    # per temperature: the exact D and the ratios; 500 K marked as left out of MD-GAN's fit
+    assert "    500       2.0514e-06" in good and "1.050" in good and "0.900" in good
+    assert "* not in the fit: MD-GAN 500 K: too few hops" in good
+    # each source against the exact line over its own points
+    assert "fit over 500, 600, 750, 1000 K" in good and "fit over 600, 750, 1000 K" in good
+    assert "exact over the same temperatures 0.2383 eV: relative error +20.00%" in good
+    assert "exact over the same temperatures 0.2363 eV: relative error +4.00%" in good
+    assert "reference (no target): Ea outside 5%; exact D at 300 K outside the 2-sigma band" in good
+    assert good.count("PASS") == 2 and "FAIL" not in good
+
+    bad = bench(series, write_results(tmp_path / "bad", 0.94, (1.05, 1.6)))
+    assert "target MD-GAN Ea within 5% of the exact Ea over its range: FAIL (-6.00%)" in bad
+    assert "target MD-GAN exact D at 300 K inside its 2-sigma band: FAIL" in bad
+
+
+def test_benchmark_exits_0_without_its_inputs(tmp_path):
+    stdout = run_script("benchmarks/bench_arrhenius.py", "--points", tmp_path / "no.csv", "--fit",
+                        tmp_path / "no.csv", "--truth", tmp_path / "no.json")
+    assert "cannot read the inputs" in stdout and stdout.count("FAIL") == 2
