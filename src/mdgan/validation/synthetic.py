@@ -13,11 +13,18 @@ mean residence time, normal diffusion with the exact long-time coefficient of Li
     D = D0 / (<exp(U/kT)> <exp(-U/kT)>) = D0 / I0(V0 / kT)^2.
 
 Ions do not interact (a tracer model: several ions may share a site).
+
+Temperature series: the bare diffusion obeys the Einstein relation D0 = kT / friction with a
+temperature-independent friction, so D0 is proportional to T (``CosineLattice.at_temperature``).
+At a high barrier (V0 >> kT), I0(x) ~ exp(x) / sqrt(2 pi x) turns the exact law into an Arrhenius
+law with a constant prefactor, D -> (D0 / T)_ref (pi E_b / k) exp(-E_b / kT) with E_b = 2 V0; at a
+finite barrier ln D is slightly curved against 1/T (``exact_arrhenius`` quantifies it).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy.special import i0, i1
@@ -48,6 +55,26 @@ class CosineLattice:
         for name in ("site_spacing_ang", "barrier_ev", "bare_diffusion_ang2_ps", "temperature_k"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+    @classmethod
+    def at_temperature(cls, temperature_k: float, reference: CosineLattice | None = None) -> CosineLattice:
+        """The same system at another temperature: D0 scaled by T / T_ref (Einstein, fixed friction).
+
+        reference: the system at its own temperature (default ``CosineLattice()``: 0.25 eV, D0 =
+        0.5 A^2/ps at 600 K); potential, spacing and cell are kept. At T_ref it returns ``reference``.
+        """
+        reference = cls() if reference is None else reference
+        if not temperature_k > 0:
+            raise ValueError(f"temperature_k must be positive, got {temperature_k}")
+        if temperature_k == reference.temperature_k:
+            return reference
+        d0 = reference.bare_diffusion_ang2_ps * (temperature_k / reference.temperature_k)
+        return replace(reference, temperature_k=float(temperature_k), bare_diffusion_ang2_ps=d0)
+
+    @property
+    def friction_ev_ps_per_ang2(self) -> float:
+        """kT / D0 (eV ps / A^2): the same at every temperature of a series made by ``at_temperature``."""
+        return BOLTZMANN_EV_K * self.temperature_k / self.bare_diffusion_ang2_ps
 
     @property
     def cell_ang(self) -> np.ndarray:
@@ -91,6 +118,64 @@ class CosineLattice:
             "residence_time_ps": self.residence_time_ps(),
             "site_relaxation_time_ps": self.site_relaxation_time_ps(),
         }
+
+
+def arrhenius_line(temperatures_k: Sequence[float], values: Sequence[float]) -> tuple[float, float]:
+    """Unweighted least-squares line of ln(value) against 1/T: (activation energy eV, prefactor).
+
+    value = prefactor * exp(-Ea / kT), the prefactor in the units of ``values``.
+    """
+    t = np.asarray(temperatures_k, dtype=float)
+    y = np.log(np.asarray(values, dtype=float))
+    if t.shape != y.shape or t.ndim != 1 or np.unique(t).size < 2:
+        raise ValueError(f"need matching 1D temperatures and values at >= 2 temperatures, got {t}, {values}")
+    slope, intercept = np.polyfit(1.0 / t, y, 1)
+    return float(-slope * BOLTZMANN_EV_K), float(np.exp(intercept))
+
+
+def exact_arrhenius(
+    lattices_or_temperatures: Iterable[CosineLattice | float],
+    extrapolated_temperature_k: float,
+    reference: CosineLattice | None = None,
+) -> dict:
+    """Exact D(T) of a temperature series, its Arrhenius line over those temperatures, and an extrapolation.
+
+    lattices_or_temperatures: lattices of one series (same potential, same friction kT / D0), or
+    temperatures (K) turned into lattices by ``CosineLattice.at_temperature(T, reference)``.
+    The line is the unweighted least-squares fit of ln D_exact against 1/T at exactly those
+    temperatures: its slope is the "exact Ea over the range", which the Lifson-Jackson curvature makes
+    depend on the range (0.2383 eV for the default system over 500, 600, 750, 1000 K, 2 V0 = 0.25 eV).
+    At ``extrapolated_temperature_k`` the exact D and the line's D differ by the curvature
+    (ln D_exact - ln D_line = -0.136 at 300 K for the default series). JSON-ready dict.
+    """
+    lattices = [
+        x if isinstance(x, CosineLattice) else CosineLattice.at_temperature(float(x), reference)
+        for x in lattices_or_temperatures
+    ]
+    if len({lat.temperature_k for lat in lattices}) < 2:
+        raise ValueError("exact_arrhenius needs at least 2 distinct temperatures")
+    base = lattices[0]
+    for lat in lattices[1:]:
+        same = (lat.site_spacing_ang, lat.barrier_ev) == (base.site_spacing_ang, base.barrier_ev)
+        if not same or not np.isclose(lat.friction_ev_ps_per_ang2, base.friction_ev_ps_per_ang2, rtol=1e-9):
+            raise ValueError(f"not one temperature series (potential or friction kT/D0 differ): {base} vs {lat}")
+    temperatures = [lat.temperature_k for lat in lattices]
+    d_cm2_s = [lat.diffusion_ang2_ps() * ANG2_PS_TO_CM2_S for lat in lattices]
+    ea_ev, prefactor = arrhenius_line(temperatures, d_cm2_s)
+    extrapolated = CosineLattice.at_temperature(float(extrapolated_temperature_k), base)
+    d_exact = extrapolated.diffusion_ang2_ps() * ANG2_PS_TO_CM2_S
+    d_line = prefactor * np.exp(-ea_ev / (BOLTZMANN_EV_K * extrapolated.temperature_k))
+    return {
+        "temperatures_k": temperatures,
+        "D_exact_cm2_s": d_cm2_s,
+        "fit": "unweighted least squares of ln D_exact against 1/T at these temperatures",
+        "Ea_eV": ea_ev,
+        "prefactor_cm2_s": prefactor,
+        "T_extrapolated_k": extrapolated.temperature_k,
+        "D_exact_extrapolated_cm2_s": d_exact,
+        "D_line_extrapolated_cm2_s": float(d_line),
+        "ln_D_exact_minus_line_extrapolated": float(np.log(d_exact / d_line)),
+    }
 
 
 def equilibrium_start(lattice: CosineLattice, n_ions: int, rng: np.random.Generator) -> np.ndarray:
