@@ -15,7 +15,8 @@ if SERIES:
 
     rule arrhenius:
         """D(T) of MD and MD-GAN from every condition's diffusion table; a weighted Arrhenius fit per
-        source, extrapolated to the configured temperature with the fit's covariance."""
+        source, extrapolated to the configured temperature with the fit's covariance.
+        """
         input:
             diffusion=every_condition(f"{COND}/analysis/diffusion.csv"),
             tracks=[f"{RESULTS}/md/{run}/li_unwrapped.npz" for run in config["runs"]],

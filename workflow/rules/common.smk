@@ -25,8 +25,10 @@ def _check_config(cfg):
     """Checks the schema cannot express: files exist, window fits."""
     for name, run in cfg["runs"].items():
         if not Path(run["path"]).is_file():
+            made_by = "; it is made by a script of resources/synthetic/ (its README)"
             raise ValueError(
                 f"config key runs.{name}.path: no such file: {run['path']!r}"
+                + (made_by if "resources/synthetic/" in run["path"] else "")
             )
 
 
@@ -35,7 +37,9 @@ _check_config(config)
 
 def _run_temperature_k(run):
     settings = config["runs"][run]
-    return run_temperature_k(settings["path"], settings.get("format"), settings.get("temperature_k"))
+    return run_temperature_k(
+        settings["path"], settings.get("format"), settings.get("temperature_k")
+    )
 
 
 # The runs grouped by temperature (mdgan.workflow.conditions): one condition keeps the
@@ -49,7 +53,8 @@ CONDITIONS = group_by_temperature(
 CONDITION = {c.name: c for c in CONDITIONS}
 SERIES = len(CONDITIONS) > 1
 COND = f"{RESULTS}/{{condition}}" if SERIES else RESULTS
-REPORT_SUBCATEGORY = "{condition}" if SERIES else None  # the report groups a series by temperature
+# the report groups a series by temperature
+REPORT_SUBCATEGORY = "{condition}" if SERIES else None
 
 if SERIES:
 

@@ -22,7 +22,11 @@ STAGE_PRODUCTS = {
 stage_benchmarks = lambda wc: stage_benchmark_files(
     workflow.rules,
     STAGE_PRODUCTS,
-    {"run": condition_runs(wc), "replica": REPLICAS, "condition": [condition_of(wc).name]},
+    {
+        "run": condition_runs(wc),
+        "replica": REPLICAS,
+        "condition": [condition_of(wc).name],
+    },
 )
 
 
