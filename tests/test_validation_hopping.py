@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from scipy import stats
 
 from mdgan.validation.hopping import HoppingLattice, hop_sequence, simulate, vibration_path
@@ -158,3 +159,12 @@ def test_runs_read_back_as_simulated(generated):
     np.testing.assert_allclose(traj.cells_ang[0], MODEL.cell_ang)
     start, li = simulate(MODEL, 16, 0.02 * np.arange(1, 51), np.random.default_rng(run["seed"]))
     np.testing.assert_allclose(traj.positions_ang[:, :16], li, atol=6e-7)
+
+
+def test_the_config_points_at_the_plan_and_the_exact_isotropic_d():
+    config = yaml.safe_load((ROOT / "config/anisotropic_synthetic.yaml").read_text())
+    assert config["validation"]["ground_truth_D_cm2_s"] == pytest.approx(MODEL.summary()["D_cm2_s"], rel=1e-12)
+    for name, run in config["runs"].items():
+        assert run["path"] == f"resources/synthetic/anisotropic/{name}/synth.fdf"
+    split = config["validation"]["split"]
+    assert sorted(split["training"] + split["selection"] + split["heldout"]) == sorted(config["runs"])
