@@ -1,4 +1,4 @@
-"""Anisotropic synthetic ground truth: Li hopping between lattice sites with back-hop correlation, vibrating in each site.
+"""Anisotropic synthetic ground truth: Li hopping between sites with back-hop correlation, vibrating in each site.
 
 Model (a tracer model: ions do not interact, several may share a site). Sites lie on a simple cubic
 lattice of spacing a in a periodic cubic cell of ``sites_per_axis``^3 sites. An ion waits in its site
@@ -185,7 +185,8 @@ def hop_sequence(model: HoppingLattice, previous_direction: np.ndarray, end_ps: 
 def vibration_path(model: HoppingLattice, start_ang: np.ndarray, times_ps: np.ndarray, rng: np.random.Generator):
     """(times, ions, 3) Ornstein-Uhlenbeck displacements at ``times_ps`` (increasing, > 0), Angstrom.
 
-    Exact transition density from ``start_ang`` (ions, 3) at t = 0: u' = u e^(-dt/tau) + sigma sqrt(1 - e^(-2 dt/tau)) xi.
+    Exact transition density from ``start_ang`` (ions, 3) at t = 0:
+    u(t + dt) = u(t) e^(-dt/tau) + sigma sqrt(1 - e^(-2 dt/tau)) xi, xi standard normal.
     """
     gaps = np.diff(np.asarray(times_ps, dtype=float), prepend=0.0)
     decay = np.exp(-gaps / model.vibration_time_ps)
