@@ -46,12 +46,30 @@ class TrainingSettings:
     match_alpha2_weight: float = 10.0
     match_windows: int = 2
     match_lags: int = 16
+    coarse_critic_factors: tuple[int, ...] = ()
+    coarse_critic_windows: int = 4
+    coarse_critic_weight: float = 1.0
     seed: int = 0
 
     @property
     def matching(self) -> bool:
         """Whether the generator step adds the statistic-matching term (:mod:`mdgan.model.matching`)."""
         return self.match_weight > 0 or self.match_alpha2_weight > 0
+
+    @property
+    def coarse_critic(self) -> bool:
+        """Whether coarse (multi-resolution) critics train beside the window critic (:mod:`mdgan.model.coarse`)."""
+        return len(self.coarse_critic_factors) > 0 and self.coarse_critic_weight > 0
+
+    @property
+    def needs_series(self) -> bool:
+        """Whether the training needs the training runs' whole series (windows.npz: series)."""
+        return self.matching or self.coarse_critic
+
+    @property
+    def stretch_windows(self) -> int:
+        """Windows the generator step rolls out: the longest of the matched and the coarse stretch."""
+        return max(self.match_windows if self.matching else 1, self.coarse_critic_windows if self.coarse_critic else 1)
 
 
 @dataclass(frozen=True)
