@@ -246,4 +246,5 @@ def train(
                  **{name: module.state_dict() for name, module in modules.items()}},
             )
     bar.close()
-    return TrainingResult(checkpoints=p.checkpoints, log=pd.DataFrame(p.log_rows, columns=log_columns(lags, coarse_factors)))
+    log_table = pd.DataFrame(p.log_rows, columns=log_columns(lags, coarse_factors))
+    return TrainingResult(checkpoints=p.checkpoints, log=log_table)
