@@ -335,3 +335,18 @@ def test_stretch_windows_and_switch():
     assert TrainingSettings(coarse_critic_factors=(4,), match_windows=6).stretch_windows == 6
     assert TrainingSettings(match_weight=0, match_alpha2_weight=0).stretch_windows == 1
     assert coarse_stretch_records(TrainingSettings(coarse_critic_factors=(4, 16)), 128) == 512
+
+
+def test_generator_file_holds_the_coarse_keys_only_when_on(tmp_path):
+    from mdgan.model.generator_file import save_generator
+    from mdgan.model.settings import settings_dict
+
+    _, stats = tiny_data()
+    for name, settings in (("off", tiny_training(coarse_critic_windows=8)), ("on", tiny_training(**COARSE))):
+        save_generator(tmp_path / f"{name}.pt", [], TINY, settings, stats)
+        saved = torch.load(tmp_path / f"{name}.pt", weights_only=True)["training"]
+        full = settings_dict(settings)
+        if name == "off":  # as before the keys existed
+            assert saved == {k: v for k, v in full.items() if not k.startswith("coarse_critic_")}
+        else:
+            assert saved == full and saved["coarse_critic_factors"] == [2, 4]

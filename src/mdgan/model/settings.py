@@ -96,3 +96,16 @@ def settings_from_dict(cls, values: dict | None):
 def settings_dict(settings) -> dict:
     """Plain JSON-able values of a settings dataclass."""
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}
+
+
+COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
+
+
+def training_dict(training: TrainingSettings) -> dict:
+    """:func:`settings_dict` of the training settings without the coarse-critic keys while that lever
+    is off, so that the state fingerprint and generator.pt are what they were before the keys existed."""
+    values = settings_dict(training)
+    if not training.coarse_critic:
+        for key in COARSE_KEYS:
+            del values[key]
+    return values

@@ -15,21 +15,17 @@ import numpy as np
 import torch
 
 from mdgan.atomic_io import atomic_write
-from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict
+from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict, training_dict
 
 STATE_FILE = "state.pt"
-COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 
 
 def fingerprint(model: ModelSettings, training: TrainingSettings, standardization: dict, *data: np.ndarray) -> str:
     """sha256 over the settings that shape the training and the training data's values (``data``:
     the windows, and the whole series with its track lengths when the training matches statistics
     or uses coarse critics)."""
-    settings = {"model": settings_dict(model), "training": settings_dict(training)}
+    settings = {"model": settings_dict(model), "training": training_dict(training)}
     del settings["training"]["iterations"]
-    if not training.coarse_critic:
-        for key in COARSE_KEYS:
-            del settings["training"][key]
     stats = {k: np.asarray(v).tolist() if isinstance(v, np.ndarray) else v for k, v in standardization.items()}
     h = hashlib.sha256(json.dumps([settings, stats], sort_keys=True).encode())
     for array in data:
