@@ -9,7 +9,7 @@ import torch
 
 from mdgan.atomic_io import atomic_write
 from mdgan.model.networks import Generator, segment_records
-from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict, settings_from_dict
+from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict, settings_from_dict, training_dict
 
 
 def save_generator(
@@ -26,7 +26,7 @@ def save_generator(
         torch.save(
             {
                 "model": settings_dict(model),
-                "training": settings_dict(training),
+                "training": training_dict(training),
                 "standardization": stats,
                 "checkpoint_iterations": [it for it, _ in checkpoints],
                 "checkpoints": [sd for _, sd in checkpoints],

@@ -46,12 +46,30 @@ class TrainingSettings:
     match_alpha2_weight: float = 10.0
     match_windows: int = 2
     match_lags: int = 16
+    coarse_critic_factors: tuple[int, ...] = ()
+    coarse_critic_windows: int = 4
+    coarse_critic_weight: float = 1.0
     seed: int = 0
 
     @property
     def matching(self) -> bool:
         """Whether the generator step adds the statistic-matching term (:mod:`mdgan.model.matching`)."""
         return self.match_weight > 0 or self.match_alpha2_weight > 0
+
+    @property
+    def coarse_critic(self) -> bool:
+        """Whether coarse (multi-resolution) critics train beside the window critic (:mod:`mdgan.model.coarse`)."""
+        return len(self.coarse_critic_factors) > 0 and self.coarse_critic_weight > 0
+
+    @property
+    def needs_series(self) -> bool:
+        """Whether the training needs the training runs' whole series (windows.npz: series)."""
+        return self.matching or self.coarse_critic
+
+    @property
+    def stretch_windows(self) -> int:
+        """Windows the generator step rolls out: the longest of the matched and the coarse stretch."""
+        return max(self.match_windows if self.matching else 1, self.coarse_critic_windows if self.coarse_critic else 1)
 
 
 @dataclass(frozen=True)
@@ -78,3 +96,16 @@ def settings_from_dict(cls, values: dict | None):
 def settings_dict(settings) -> dict:
     """Plain JSON-able values of a settings dataclass."""
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}
+
+
+COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
+
+
+def training_dict(training: TrainingSettings) -> dict:
+    """:func:`settings_dict` of the training settings without the coarse-critic keys while that lever
+    is off, so that the state fingerprint and generator.pt are what they were before the keys existed."""
+    values = settings_dict(training)
+    if not training.coarse_critic:
+        for key in COARSE_KEYS:
+            del values[key]
+    return values

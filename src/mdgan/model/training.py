@@ -13,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 from mdgan.errors import InputError
+from mdgan.model.coarse import CoarseCritics, coarse_log_columns, coarse_stretch_records
 from mdgan.model.check import check_lags, data_msd, destandardise, generator_msd
 from mdgan.model.losses import critic_loss, generator_loss
 from mdgan.model.matching import MatchTarget, match_lags, match_target, matching_loss
@@ -37,8 +38,9 @@ class TrainingResult:
 class Progress:
     """What a training carries from one iteration to the next besides the networks and optimisers.
 
-    latent: (batch, latent_dim) the persistent chain's state; loss_sums: (critic, generator, penalty)
-    summed over the ``n_summed`` iterations since the last log row.
+    latent: (batch, latent_dim) the persistent chain's state; loss_sums: (critic, generator, penalty),
+    then (critic, generator term, penalty) of each coarse critic, summed over the ``n_summed``
+    iterations since the last log row.
     """
 
     iteration: int
@@ -50,8 +52,10 @@ class Progress:
     wall_time_s: float = 0.0
 
 
-def log_columns(lags: tuple[int, ...]) -> list[str]:
-    return ["iteration", *LOSS_COLUMNS, "wall_time_s", *[f"msd_ratio_lag{n}" for n in lags]]
+def log_columns(lags: tuple[int, ...], coarse_factors: tuple[int, ...] = ()) -> list[str]:
+    """The training log's columns; the coarse critics' (if any) come last."""
+    return ["iteration", *LOSS_COLUMNS, "wall_time_s", *[f"msd_ratio_lag{n}" for n in lags],
+            *coarse_log_columns(coarse_factors)]
 
 
 def make_optimizer(params, name: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
@@ -79,18 +83,27 @@ def train_iteration(
     match: MatchTarget | None = None,
     mean_ang: torch.Tensor | None = None,
     std_ang: torch.Tensor | None = None,
+    coarse: CoarseCritics | None = None,
 ) -> None:
     """``critic_steps`` critic steps on fresh fakes from the chain's state, then one generator step
     through the unrolled chain; the chain moves on to its last latent (detached).
 
-    With ``match``, the generator step rolls out ``match_windows`` windows, the critic judges each,
-    and the statistic-matching term of that stretch (in A, hence ``mean_ang`` and ``std_ang``) is added.
+    With ``match`` or ``coarse``, the generator step rolls out ``t.stretch_windows`` windows and the
+    critic judges each. ``match`` adds the statistic-matching term of that stretch (in A, hence
+    ``mean_ang`` and ``std_ang``). ``coarse``: each critic step rolls out a coarse stretch, whose first
+    window is the window critic's fake and whose block sums the coarse critics judge; the generator
+    step adds ``coarse_critic_weight`` times each coarse critic's generator term.
     """
     batch = p.latent.shape[0]
+    n_coarse = 0 if coarse is None else coarse.records // data.shape[1]
     for _ in range(t.critic_steps):
         real = data[torch.randint(data.shape[0], (batch,), device=data.device)]
         with torch.no_grad():
-            _, fake = generator.rollout(p.latent, n_segments, noise)
+            if coarse is None:
+                _, fake = generator.rollout(p.latent, n_segments, noise)
+            else:
+                _, long_fake = generator.rollout(p.latent, n_segments * n_coarse, noise)
+                fake = long_fake[:, : data.shape[1]]
         alpha = torch.rand(batch, device=data.device)
         loss_c, penalty = critic_loss(critic, real, fake, alpha, t.gp_weight)
         opt_c.zero_grad(set_to_none=True)
@@ -98,15 +111,24 @@ def train_iteration(
         opt_c.step()
         p.loss_sums[0] += loss_c.detach() / t.critic_steps
         p.loss_sums[2] += penalty.detach() / t.critic_steps
+        if coarse is not None:
+            losses = coarse.critic_step(long_fake) / t.critic_steps
+            p.loss_sums[3::3] += losses[:, 0]
+            p.loss_sums[5::3] += losses[:, 1]
     critic.requires_grad_(False)
-    if match is None:
+    if match is None and coarse is None:
         latent, fake = generator.rollout(p.latent, n_segments, noise)
         loss_g = generator_loss(critic, fake)
     else:
-        latent, stretch = generator.rollout(p.latent, n_segments * t.match_windows, noise)
+        latent, stretch = generator.rollout(p.latent, n_segments * t.stretch_windows, noise)
         loss_g = generator_loss(critic, stretch.reshape(-1, *data.shape[1:]))
-        stretch_ang = destandardise(stretch, mean_ang, std_ang)
-        loss_g = loss_g + matching_loss(stretch_ang, match, t.match_weight, t.match_alpha2_weight)
+        if match is not None:
+            stretch_ang = destandardise(stretch, mean_ang, std_ang)
+            loss_g = loss_g + matching_loss(stretch_ang, match, t.match_weight, t.match_alpha2_weight)
+        if coarse is not None:
+            terms = coarse.generator_terms(stretch)
+            loss_g = loss_g + coarse.weight * terms.sum()
+            p.loss_sums[4::3] += terms.detach()
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
@@ -133,12 +155,16 @@ def train(
     iterations and at the end.
 
     series: (standardised increments (records, 3), track lengths) of the whole training runs, needed
-    for statistic matching (``training.match_weight`` or ``match_alpha2_weight`` > 0).
+    for statistic matching (``training.match_weight`` or ``match_alpha2_weight`` > 0) and for the
+    coarse critics (``training.coarse_critic_factors`` not empty and ``coarse_critic_weight`` > 0).
     """
     t = training
     n_windows, window_records, features = windows.shape
     if n_windows == 0:
         raise InputError("no training window: the runs are shorter than one window")
+    coarse_stretch_records(t, window_records)  # refuses bad coarse-critic settings, on or off
+    if t.coarse_critic and series is None:
+        raise InputError("the coarse critics need the training runs' whole series (windows.npz: series)")
     match = None
     if t.matching:
         if series is None:
@@ -149,13 +175,19 @@ def train(
             log.info("statistic matching at lags %s records: MSD %s A^2, alpha2 %s", lags,
                      np.array2string(match.msd_ang2.numpy(), precision=3),
                      np.array2string(match.alpha2.numpy(), precision=2))
-    fp = fingerprint(model, t, standardization, windows, *(series if match else ()))
+    fp = fingerprint(model, t, standardization, windows, *(series if match or t.coarse_critic else ()))
     torch.manual_seed(t.seed)
     generator, critic = build_networks(model, window_records, features)
     generator.to(device)
     critic.to(device)
     opt_g = make_optimizer(generator.parameters(), t.optimizer, t.lr_generator, t.betas)
     opt_c = make_optimizer(critic.parameters(), t.optimizer, t.lr_critic, t.betas)
+    coarse = None
+    if t.coarse_critic:  # built after the window networks: their initialisation is the same either way
+        coarse = CoarseCritics(model, t, window_records, *series, device, make_optimizer)
+        if log:
+            log.info("coarse critics over %d records, block sums of %s records", coarse.records, coarse.factors)
+    coarse_factors = coarse.factors if coarse else ()
     data = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(device)
     mean = torch.as_tensor(np.asarray(standardization["mean_ang"]), dtype=torch.float32, device=device)
     std = torch.as_tensor(np.asarray(standardization["std_ang"]), dtype=torch.float32, device=device)
@@ -163,6 +195,8 @@ def train(
     target_msd = data_msd(data, mean, std, lags)
     noise = Noise(device)
     modules = {"generator": generator, "critic": critic, "opt_generator": opt_g, "opt_critic": opt_c}
+    if coarse is not None:
+        modules.update(coarse_critics=coarse.critics, opt_coarse_critics=coarse.optimizer)
 
     state = load_state(state_dir, fp, log)
     if state is not None and state["iteration"] > t.iterations:
@@ -173,7 +207,8 @@ def train(
     if state is None:
         with torch.no_grad():
             latent = generator.relax(t.batch_size, noise)
-        p = Progress(iteration=0, latent=latent, loss_sums=torch.zeros(3, dtype=torch.float64, device=device))
+        n_sums = 3 + 3 * len(coarse_factors)
+        p = Progress(iteration=0, latent=latent, loss_sums=torch.zeros(n_sums, dtype=torch.float64, device=device))
     else:
         for name, module in modules.items():
             module.load_state_dict(state[name])
@@ -187,7 +222,7 @@ def train(
     bar = tqdm(total=t.iterations, initial=p.iteration, file=sys.stderr, mininterval=10, disable=not progress,
                desc="train")
     while p.iteration < t.iterations:
-        train_iteration(generator, critic, opt_g, opt_c, data, p, noise, t, model.segments, match, mean, std)
+        train_iteration(generator, critic, opt_g, opt_c, data, p, noise, t, model.segments, match, mean, std, coarse)
         bar.update(1)
         it = p.iteration
         p.wall_time_s = elapsed_before + time.perf_counter() - t0
@@ -195,7 +230,7 @@ def train(
             means = (p.loss_sums / p.n_summed).tolist()
             seed = (t.seed, CHECK_STREAM, it)
             ratio = generator_msd(generator, mean, std, lags, t.check_batch, model.segments, seed) / target_msd
-            p.log_rows.append([it, *means, p.wall_time_s, *ratio.tolist()])
+            p.log_rows.append([it, *means[:3], p.wall_time_s, *ratio.tolist(), *means[3:]])
             p.loss_sums.zero_()
             p.n_summed = 0
             text = " ".join(f"{r:.3f}" for r in ratio)
@@ -211,4 +246,5 @@ def train(
                  **{name: module.state_dict() for name, module in modules.items()}},
             )
     bar.close()
-    return TrainingResult(checkpoints=p.checkpoints, log=pd.DataFrame(p.log_rows, columns=log_columns(lags)))
+    log_table = pd.DataFrame(p.log_rows, columns=log_columns(lags, coarse_factors))
+    return TrainingResult(checkpoints=p.checkpoints, log=log_table)
