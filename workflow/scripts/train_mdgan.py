@@ -29,7 +29,7 @@ with script_logging(snakemake.log[0]) as log:
     training = settings_from_dict(TrainingSettings, p.training)
     with np.load(snakemake.input.windows) as data:
         windows = data["windows"]
-        series = (data["series"], data["series_lengths"]) if training.matching else None
+        series = (data["series"], data["series_lengths"]) if training.needs_series else None
     stats = load_standardization(snakemake.input.stats)
     log.info("%d windows of %d records on %s, %d threads", *windows.shape[:2], device, snakemake.threads)
     result = train(windows, stats, model, training, p.state_dir, device, log=log, series=series)
