@@ -208,6 +208,7 @@ if VALIDATION_CONFIG["enabled"]:
             comparison=VALIDATION_CONFIG["comparison"],
             diffusion=config["analysis"]["diffusion"],
             truth_D_cm2_s=VALIDATION_CONFIG["ground_truth_D_cm2_s"],
+            truth_D_axes_cm2_s=VALIDATION_CONFIG.get("ground_truth_D_axes_cm2_s"),
             matched_windows=matched_windows(VPLAN["training_settings"]),
         script:
             "../scripts/validation_compare.py"

@@ -29,7 +29,8 @@ with script_logging(snakemake.log[0]) as log:
         generated[name] = generated_stats(series.positions_ang, grid, p.diffusion, c["max_lag_fraction"])
         log.info("%s: %s", name, generated[name].fit)
     matched_records = p.matched_windows * grid.window_records
-    table = fidelity_table(heldout, generated, grid, p.truth_D_cm2_s, training, matched_records)
+    table = fidelity_table(heldout, generated, grid, p.truth_D_cm2_s, training, matched_records,
+                           p.truth_D_axes_cm2_s)
     log.info("\n%s", table.to_string(index=False))
     with atomic_write(snakemake.output.table) as tmp:
         table.to_csv(tmp, index=False, float_format="%.8g")
@@ -45,5 +46,8 @@ with script_logging(snakemake.log[0]) as log:
         "training_pieces": list(training_pieces),
         "longest_lag_ps": float(grid.lag_ps.max()),
         "truth_D_cm2_s": p.truth_D_cm2_s,
+        "truth_D_axes_cm2_s": p.truth_D_axes_cm2_s,
         "fits": {name: s.fit.__dict__ for name, s in {"heldout": heldout, **generated, "training_md": training}.items()},
+        "axis_fits": {name: [f.__dict__ for f in s.axis_fits]
+                      for name, s in {"heldout": heldout, **generated, "training_md": training}.items()},
     })

@@ -10,18 +10,24 @@ would show against the held-out MD (ion bootstrap, mdgan.analysis.displacements.
 The training part's own MD, through the same statistics (``training_stats``), is what a perfect model
 of the training part would score: its ratio to the held-out MD is the run-to-run scatter that no
 generator trained on that part can be expected to beat. Lags longer than it supports are NaN.
+
+Per axis (``mdgan.analysis.axes``: x, y, z for an orthogonal cell, the held-out pieces' cell frame
+otherwise): every source's D along each axis, over the range of its own isotropic fit (the rule of the
+main analysis, ``mdgan.analysis.diffusion_fits.fits_over``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
+from mdgan.analysis.axes import CARTESIAN_AXES, common_frame
 from mdgan.analysis.comparison import ratio_with_error
-from mdgan.analysis.diffusion import DiffusionFit, fit_diffusion
+from mdgan.analysis.diffusion import OWN_RANGE, DiffusionFit
+from mdgan.analysis.diffusion_fits import fits_over
 from mdgan.analysis.displacements import (
     DisplacementStats,
     combine_stats,
@@ -37,17 +43,38 @@ from mdgan.extract import IonTracks
 
 TRAINING_MD = "training_md"  # the comparison table's name for the training part's own MD
 TRAINING_MD_LABEL = "training MD (perfect model)"  # its label in the figure and the targets
+D_QUANTITY, D_TRUTH_QUANTITY = "D_cm2_s", "D_truth_cm2_s"
+
+
+def axis_d_quantity(axis: str) -> str:
+    """The table's quantity of D along ``axis``: ``D_<axis>_cm2_s``."""
+    return f"D_{axis}_cm2_s"
+
+
+def axis_truth_quantity(axis: str) -> str:
+    """The table's quantity of the exact D along ``axis``: ``D_truth_<axis>_cm2_s``."""
+    return f"D_truth_{axis}_cm2_s"
+
+
+def table_axes(table: pd.DataFrame) -> list[str]:
+    """The axes with a per-axis D row in a comparison table, in the table's order."""
+    names = [q[len("D_"):-len("_cm2_s")] for q in table["quantity"].unique()
+             if q.startswith("D_") and q.endswith("_cm2_s") and q not in (D_QUANTITY, D_TRUTH_QUANTITY)]
+    return [n for n in names if not n.startswith("truth_")]
 
 
 @dataclass(frozen=True)
 class LagGrid:
-    """Record lags of the comparison: ``msd`` (every compared lag) and ``distribution`` (a subset)."""
+    """Record lags of the comparison: ``msd`` (every compared lag) and ``distribution`` (a subset);
+    ``frame`` (3, 3) rows the unit vectors of the per-axis MSD's ``axes`` (None: Cartesian x, y, z)."""
 
     msd: np.ndarray
     distribution: np.ndarray
     record_dt_ps: float
     step_skip: int
     window_records: int
+    frame: np.ndarray | None = field(default=None, compare=False)
+    axes: tuple[str, ...] = CARTESIAN_AXES
 
     @property
     def lag_ps(self) -> np.ndarray:
@@ -56,11 +83,13 @@ class LagGrid:
 
 @dataclass(frozen=True)
 class SourceStats:
-    """What the comparison needs of one series: per-ion MSDs, displacement statistics, D."""
+    """What the comparison needs of one series: per-ion MSDs, displacement statistics, D; ``axis_fits``:
+    D along each axis over the isotropic fit's range (none where the MSD has no per-axis part)."""
 
     msd: MSDSamples
     displacements: DisplacementStats
     fit: DiffusionFit
+    axis_fits: tuple[DiffusionFit, ...] = ()
 
     @property
     def curve(self) -> MSDCurve:
@@ -71,32 +100,37 @@ def lag_grid(
     pieces: Mapping[str, IonTracks], standardization: Mapping, n_lags: int, n_distribution_lags: int,
     max_lag_fraction: float,
 ) -> LagGrid:
-    """Log-spaced record lags from 1 to ``max_lag_fraction`` of the longest piece's records."""
+    """Log-spaced record lags from 1 to ``max_lag_fraction`` of the longest piece's records; the
+    per-axis frame of the pieces' cells (``mdgan.analysis.axes.common_frame``)."""
     step_skip = int(standardization["step_skip"])
     longest_records = (max(t.n_frames for t in pieces.values()) - 1) // step_skip + 1
     longest = max_lag_steps(longest_records, max_lag_fraction)
     distribution = log_lags(longest, n_distribution_lags)
     msd = log_lags(longest, n_lags, distribution)
+    frame, axes = common_frame([t.cell_ang for t in pieces.values()])
     return LagGrid(msd, distribution, float(standardization["record_dt_ps"]), step_skip,
-                   int(standardization["window_records"]))
+                   int(standardization["window_records"]), frame, axes)
 
 
-def _fit(samples: MSDSamples, fit_settings: Mapping) -> DiffusionFit:
-    """D in the automatically found diffusive regime; ``fit_settings``: the config's analysis.diffusion
-    keys slope_tolerance, min_span_decades, slope_half_width_decades."""
-    return fit_diffusion(samples, None, fit_settings["slope_tolerance"], fit_settings["min_span_decades"],
-                         fit_settings["slope_half_width_decades"])
+def _fits(samples: MSDSamples, fit_settings: Mapping) -> tuple[DiffusionFit, tuple[DiffusionFit, ...]]:
+    """D in the automatically found diffusive regime, and along each axis over that regime;
+    ``fit_settings``: the config's analysis.diffusion keys slope_tolerance, min_span_decades,
+    slope_half_width_decades."""
+    iso, *axes = fits_over(samples, None, OWN_RANGE, None, fit_settings["slope_tolerance"],
+                           fit_settings["min_span_decades"], fit_settings["slope_half_width_decades"])
+    return iso, tuple(axes)
 
 
-def _padded_msd(positions_ang, lag_steps: np.ndarray, dt_ps: float) -> MSDSamples:
+def _padded_msd(positions_ang, lag_steps: np.ndarray, dt_ps: float, grid: LagGrid) -> MSDSamples:
     """Per-ion MSDs at the lags the series is long enough for; zero weight (no origin) at the others."""
     fits = lag_steps < positions_ang.shape[1]
     msd = np.zeros((positions_ang.shape[0], lag_steps.size))
+    msd_axes = np.zeros((*msd.shape, 3))
     origins = np.zeros(msd.shape, dtype=np.int64)
     if fits.any():
-        s = msd_samples(positions_ang, lag_steps[fits], dt_ps)
-        msd[:, fits], origins[:, fits] = s.msd_ang2, s.n_origins
-    return MSDSamples(lag_steps, dt_ps, msd, origins)
+        s = msd_samples(positions_ang, lag_steps[fits], dt_ps, frame=grid.frame, axes=grid.axes)
+        msd[:, fits], origins[:, fits], msd_axes[:, fits] = s.msd_ang2, s.n_origins, s.msd_axes_ang2
+    return MSDSamples(lag_steps, dt_ps, msd, origins, msd_axes, grid.axes)
 
 
 def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max_origins) -> DisplacementStats:
@@ -118,7 +152,8 @@ def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max
 def pieces_msd(pieces: Mapping[str, IonTracks], grid: LagGrid) -> MSDSamples:
     """Per-ion MSDs of MD pieces at the grid's record lags (all frames as origins), pieces pooled."""
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
-    return pool_samples([_padded_msd(ion_major(t), grid.msd * grid.step_skip, frame_dt_ps) for t in pieces.values()])
+    return pool_samples([_padded_msd(ion_major(t), grid.msd * grid.step_skip, frame_dt_ps, grid)
+                         for t in pieces.values()])
 
 
 def heldout_stats(
@@ -132,7 +167,7 @@ def heldout_stats(
     displacements = combine_stats([
         _padded_displacements(ion_major(t), frame_lags, sample_lags, frame_dt_ps, max_origins) for t in pieces.values()
     ])
-    return SourceStats(msd, displacements, _fit(msd, fit_settings))
+    return SourceStats(msd, displacements, *_fits(msd, fit_settings))
 
 
 def training_stats(
@@ -148,14 +183,15 @@ def training_stats(
     frame_lags = grid.msd * grid.step_skip
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
     pooled = pieces_msd(pieces, grid)
-    msd = MSDSamples(grid.msd, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0))
+    msd = MSDSamples(grid.msd, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0),
+                     np.where(keep[:, None], pooled.msd_axes_ang2, 0.0), pooled.axes)
     supported = msd.n_origins.sum(axis=0) > 0
     if supported.sum() >= 3:
-        fit = _fit(MSDSamples(msd.lag_steps[supported], msd.dt_ps, msd.msd_ang2[:, supported],
-                              msd.n_origins[:, supported]), fit_settings)
+        fit, axis_fits = _fits(msd.at_lags(supported), fit_settings)
     else:
         nan = float("nan")
         fit = DiffusionFit(nan, nan, nan, nan, diffusive=False, mode="none", loglog_slope=nan)
+        axis_fits = tuple(replace(fit, axis=a) for a in msd.axes)
     d = combine_stats([
         _padded_displacements(ion_major(t), frame_lags, grid.distribution * grid.step_skip, frame_dt_ps, max_origins)
         for t in pieces.values()
@@ -167,7 +203,7 @@ def training_stats(
         samples_ang=tuple(x if ok else np.empty(0, np.float32) for x, ok in zip(d.samples_ang, sample_keep)),
         samples_ion=tuple(x if ok else np.empty(0, np.int32) for x, ok in zip(d.samples_ion, sample_keep)),
     )
-    return SourceStats(msd, displacements, fit)
+    return SourceStats(msd, displacements, fit, axis_fits)
 
 
 def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max_lag_fraction: float,
@@ -182,16 +218,56 @@ def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max
         )
     longest = max(max_lag_steps(n_records, fit_max_lag_fraction), int(grid.msd.max()))
     fit_lags = log_lags(longest, grid.msd.size, grid.msd)
-    msd_all = msd_samples(positions_ang, fit_lags, grid.record_dt_ps)
+    msd_all = msd_samples(positions_ang, fit_lags, grid.record_dt_ps, frame=grid.frame, axes=grid.axes)
     keep = np.isin(fit_lags, grid.msd)
-    msd = MSDSamples(grid.msd, grid.record_dt_ps, msd_all.msd_ang2[:, keep], msd_all.n_origins[:, keep])
+    msd = replace(msd_all.at_lags(keep), lag_steps=grid.msd)
     disp = displacement_stats(positions_ang, grid.msd, grid.distribution, grid.record_dt_ps, max_origins)
-    return SourceStats(msd, disp, _fit(msd_all, fit_settings))
+    return SourceStats(msd, disp, *_fits(msd_all, fit_settings))
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> float:
     """Wasserstein distance of two |dr| sample sets; NaN where one is empty (lag not supported)."""
     return wasserstein_ang(a, b) if a.size and b.size else float("nan")
+
+
+def _d_row(quantity: str, reference: float, reference_err: float, fits: Mapping[str, DiffusionFit]) -> dict:
+    """One D row: ``heldout`` the reference (the held-out MD's D, or an exact one with error 0), then per
+    source its D, error and ratio to the reference (NaN where a source has no such fit)."""
+    row = {"quantity": quantity, "lag_ps": np.nan, "lag_records": np.nan, "region": "diffusive regime",
+           "heldout": reference, "heldout_err": reference_err}
+    for name, f in fits.items():
+        d, err = (np.nan, np.nan) if f is None else (f.D_cm2_s, f.D_err_cm2_s)
+        row[name], row[f"{name}_err"] = d, err
+        row[f"{name}_ratio"], row[f"{name}_ratio_err"] = (
+            float(v) for v in ratio_with_error(np.nan if reference is None else reference, reference_err, d, err)
+        )
+    return row
+
+
+def _axis_fit(source: SourceStats, axis: str) -> DiffusionFit | None:
+    return next((f for f in source.axis_fits if f.axis == axis), None)
+
+
+def _axis_rows(heldout: SourceStats, sources: Mapping[str, SourceStats],
+               truth_D_axes_cm2_s: Mapping[str, float] | None) -> list[dict]:
+    """``D_<axis>_cm2_s`` for every axis of the held-out MD's per-axis fits, then ``D_truth_<axis>_cm2_s``
+    for every axis given an exact D."""
+    axes = [f.axis for f in heldout.axis_fits]
+    truth = dict(truth_D_axes_cm2_s or {})
+    unknown = sorted(set(truth) - set(axes))
+    if unknown:
+        raise InputError(
+            f"validation.ground_truth_D_axes_cm2_s names axes {unknown}; the comparison's axes are {axes}"
+        )
+    rows = []
+    for axis in axes:
+        h = _axis_fit(heldout, axis)
+        rows.append(_d_row(axis_d_quantity(axis), h.D_cm2_s, h.D_err_cm2_s,
+                           {name: _axis_fit(g, axis) for name, g in sources.items()}))
+    for axis in (a for a in axes if a in truth):
+        rows.append(_d_row(axis_truth_quantity(axis), float(truth[axis]), 0.0,
+                           {name: _axis_fit(g, axis) for name, g in sources.items()}))
+    return rows
 
 
 def fidelity_table(
@@ -201,12 +277,16 @@ def fidelity_table(
     truth_D_cm2_s: float | None = None,
     training: SourceStats | None = None,
     matched_records: int = 0,
+    truth_D_axes_cm2_s: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Rows per quantity and lag; columns ``heldout``/``heldout_err`` and, per generator name,
     ``<name>``, ``<name>_err``, ``<name>_ratio``, ``<name>_ratio_err`` (generated / held-out).
 
     msd_ang2 at every lag; D_cm2_s (each series' own diffusive regime, NaN where none);
-    D_truth_cm2_s (the known D in ``heldout``, ratios against it); wasserstein_ang at the
+    D_truth_cm2_s (the known D in ``heldout``, ratios against it); ``D_<axis>_cm2_s`` for each axis
+    (each series' D along it over its own isotropic fit's range, ratios to the held-out MD's) and
+    ``D_truth_<axis>_cm2_s`` for each axis of ``truth_D_axes_cm2_s`` (axis -> exact D, cm^2/s, ratios
+    against it); wasserstein_ang at the
     distribution lags (``heldout`` is the floor: what a perfect generator with as many ions as the
     largest generated set would show, ``<name>`` the distance to the MD, ``<name>_ratio`` distance /
     floor); alpha2 at every lag (no errors).
@@ -230,9 +310,6 @@ def fidelity_table(
     msd = pd.DataFrame({**base, "heldout": h.msd_ang2, "heldout_err": h.msd_err_ang2})
     alpha = pd.DataFrame({**base, "quantity": "alpha2", "heldout": heldout.displacements.alpha2(),
                           "heldout_err": np.nan})
-    d_row = {"quantity": "D_cm2_s", "lag_ps": np.nan, "lag_records": np.nan, "region": "diffusive regime",
-             "heldout": heldout.fit.D_cm2_s, "heldout_err": heldout.fit.D_err_cm2_s}
-    truth_row = {**d_row, "quantity": "D_truth_cm2_s", "heldout": truth_D_cm2_s, "heldout_err": 0.0}
     dist_ps = grid.distribution * grid.record_dt_ps
     held = heldout.displacements
     n_generated_ions = max((s.displacements.n_ions for s in generated.values()), default=held.n_ions)
@@ -253,21 +330,14 @@ def fidelity_table(
         msd[name], msd[f"{name}_err"] = c.msd_ang2, c.msd_err_ang2
         msd[f"{name}_ratio"], msd[f"{name}_ratio_err"] = ratio_with_error(h.msd_ang2, h.msd_err_ang2, c.msd_ang2, c.msd_err_ang2)
         alpha[f"{name}_ratio"], alpha[f"{name}_ratio_err"] = np.nan, np.nan
-        d_row[name], d_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
-        d_row[f"{name}_ratio"], d_row[f"{name}_ratio_err"] = (
-            float(v) for v in ratio_with_error(heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
-        )
-        truth_row[name], truth_row[f"{name}_err"] = g.fit.D_cm2_s, g.fit.D_err_cm2_s
-        truth = np.nan if truth_D_cm2_s is None else truth_D_cm2_s
-        truth_row[f"{name}_ratio"], truth_row[f"{name}_ratio_err"] = (
-            float(v) for v in ratio_with_error(truth, 0.0, g.fit.D_cm2_s, g.fit.D_err_cm2_s)
-        )
         distance = np.array([
             _distance(g.displacements.samples_at(lag), heldout.displacements.samples_at(lag)) for lag in dist_ps
         ])
         wass[name], wass[f"{name}_err"] = distance, np.nan
         wass[f"{name}_ratio"], wass[f"{name}_ratio_err"] = distance / floor, np.nan
-    blocks = [pd.DataFrame([d_row])]
+    fits = {name: g.fit for name, g in sources.items()}
+    d_rows = [_d_row(D_QUANTITY, heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, fits)]
     if truth_D_cm2_s is not None:
-        blocks.append(pd.DataFrame([truth_row]))
-    return pd.concat(blocks + [msd, wass, alpha], ignore_index=True)
+        d_rows.append(_d_row(D_TRUTH_QUANTITY, truth_D_cm2_s, 0.0, fits))
+    d_rows += _axis_rows(heldout, sources, truth_D_axes_cm2_s)
+    return pd.concat([pd.DataFrame(d_rows), msd, wass, alpha], ignore_index=True)
