@@ -136,6 +136,8 @@ def test_training_md_is_missing_beyond_its_pieces_and_exact_within(walk_comparis
     np.testing.assert_allclose(msd["training_md_ratio"], expected, rtol=1e-9)  # NaN exactly where unsupported
     assert np.all(np.isnan(msd.loc[~supported, ["training_md", "training_md_err", "training_md_ratio_err"]]))
     assert np.all(np.isfinite(msd.loc[supported, ["training_md_err", "training_md_ratio_err"]]))
+    d = table[table["quantity"] == "D_cm2_s"].iloc[0]  # the same walk: D over lags in ps (2 frames a record)
+    assert abs(d["training_md_ratio"] - 1) < 3 * d["training_md_ratio_err"]
     alpha = table[table["quantity"] == "alpha2"]
     assert np.array_equal(np.isfinite(alpha["training_md"].to_numpy()), supported)
     w = table[table["quantity"] == "wasserstein_ang"]

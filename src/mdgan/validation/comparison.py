@@ -183,7 +183,9 @@ def training_stats(
     frame_lags = grid.msd * grid.step_skip
     frame_dt_ps = grid.record_dt_ps / grid.step_skip
     pooled = pieces_msd(pieces, grid)
-    msd = MSDSamples(grid.msd, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0),
+    # frame lags with the frame interval, as the held-out MD's (record lags with it would halve every lag
+    # in ps and double D where step_skip is 2)
+    msd = MSDSamples(pooled.lag_steps, pooled.dt_ps, np.where(keep, pooled.msd_ang2, 0.0), np.where(keep, pooled.n_origins, 0),
                      np.where(keep[:, None], pooled.msd_axes_ang2, 0.0), pooled.axes)
     supported = msd.n_origins.sum(axis=0) > 0
     if supported.sum() >= 3:
