@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mdgan.errors import InputError
 from mdgan.extract import IonTracks
 from mdgan.validation.baseline import fit_ar, write_positions
 from mdgan.validation.comparison import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
@@ -83,6 +84,10 @@ def test_targets_and_figure_read_the_table(comparison):
     by = targets.set_index(["target", "generator"])
     assert by.loc[("D within 10%", "exact"), "met"] and not by.loc[("D within 10%", "baseline"), "met"]
     assert not by.loc[("MSD within 15%, 1 record to 100 x window", "baseline"), "met"]
+    alpha = table[table["quantity"] == "alpha2"]  # the Gaussian baseline misses the hops' alpha2
+    assert by.loc[("alpha2 within 0.15 at every compared lag", "baseline"), "value"] == pytest.approx(
+        np.max(np.abs(alpha["baseline"] - alpha["heldout"])))
+    assert not by.loc[("alpha2 within 0.15 at every compared lag", "baseline"), "met"]
     fig = plot_fidelity(table, window_ps)
     msd_ax, ratio_ax, w_ax, alpha_ax = fig.axes[:4]
     heldout_line = msd_ax.get_lines()[0]
@@ -166,3 +171,161 @@ def test_training_md_in_the_targets_and_the_figure(walk_comparison):
     np.testing.assert_allclose(line[0].get_ydata(), msd["training_md_ratio"])
     plain_labels = [l.get_label() for l in plot_fidelity(plain, window_ps).axes[1].get_lines()]
     assert "training MD (perfect model)" not in plain_labels
+
+
+# Per-axis D: Gaussian walks three times as fast along z (exact D per axis), and the targets on them.
+STEP_ANG = np.array([0.3, 0.3, 0.3 * np.sqrt(3.0)])  # per frame (40 fs): D = step^2 / (2 x 0.04 ps)
+EXACT_AXES = dict(zip("xyz", STEP_ANG**2 / 0.08 * 1e-4))  # cm^2/s: 1.125e-4 in-plane, 3.375e-4 along z
+
+
+def anisotropic_walk(n_ions, n_frames, seed):
+    x = np.cumsum(np.random.default_rng(seed).normal(0.0, 1.0, (n_frames, n_ions, 3)) * STEP_ANG, axis=0)
+    cells = np.repeat(10.0 * np.eye(3)[None], n_frames, axis=0)
+    return IonTracks(x, 0.04 * np.arange(n_frames), cells, 40.0, 600.0, "Li", f"anisotropic walk {seed}")
+
+
+@pytest.fixture(scope="module")
+def axes_comparison():
+    heldout = {"h1": anisotropic_walk(16, 401, 11), "h2": anisotropic_walk(8, 201, 12)}
+    training = {"t1": anisotropic_walk(8, 161, 13)}
+    stats = {"step_skip": 2, "record_dt_ps": 0.08, "window_records": 8}
+    grid = lag_grid(heldout, stats, n_lags=12, n_distribution_lags=4, max_lag_fraction=0.5)
+    h = heldout_stats(heldout, grid, FIT)
+    positions = anisotropic_walk(64, 801, 14).positions_ang[::2].transpose(1, 0, 2)
+    generated = {"walk": generated_stats(positions, grid, FIT, 0.5)}
+    t = training_stats(training, grid, FIT, 0.5)
+    table = fidelity_table(h, generated, grid, 2.25e-4, t, truth_D_axes_cm2_s=EXACT_AXES)
+    plain = fidelity_table(h, generated, grid, 2.25e-4, t)
+    return table, plain, grid, h, generated["walk"], t
+
+
+def test_per_axis_d_rows_over_each_sources_isotropic_range(axes_comparison):
+    table, plain, grid, heldout, walk_stats, training = axes_comparison
+    assert grid.axes == ("x", "y", "z")
+    by = table.set_index("quantity")
+    quantities = table["quantity"].tolist()
+    assert quantities[:8] == ["D_cm2_s", "D_truth_cm2_s", "D_x_cm2_s", "D_y_cm2_s", "D_z_cm2_s",
+                              "D_truth_x_cm2_s", "D_truth_y_cm2_s", "D_truth_z_cm2_s"]
+    for name, source in (("heldout", heldout), ("walk", walk_stats), ("training_md", training)):
+        np.testing.assert_allclose(source.msd.lag_ps, grid.lag_ps)  # 2 frames a record: lags in ps, not frames
+        assert [f.axis for f in source.axis_fits] == ["x", "y", "z"]
+        for f in source.axis_fits:  # the isotropic fit's range, the main analysis' rule
+            assert (f.fit_lo_ps, f.fit_hi_ps) == (source.fit.fit_lo_ps, source.fit.fit_hi_ps)
+            assert by.loc[f"D_{f.axis}_cm2_s", name] == pytest.approx(f.D_cm2_s)
+            assert by.loc[f"D_{f.axis}_cm2_s", f"{name}_err"] == pytest.approx(f.D_err_cm2_s)
+        # the three axes' D average to about the isotropic D (the same range, other weights)
+        assert np.mean([f.D_cm2_s for f in source.axis_fits]) == pytest.approx(source.fit.D_cm2_s, rel=0.05)
+    for axis, exact in EXACT_AXES.items():
+        d, truth = by.loc[f"D_{axis}_cm2_s"], by.loc[f"D_truth_{axis}_cm2_s"]
+        assert truth["heldout"] == exact and truth["heldout_err"] == 0.0
+        assert d["walk_ratio"] == pytest.approx(d["walk"] / d["heldout"])
+        assert truth["walk"] == d["walk"] and truth["walk_ratio"] == pytest.approx(d["walk"] / exact)
+        for name in ("heldout", "walk", "training_md"):  # the exact process: D per axis within 4 sigma
+            assert abs(d[name] - exact) < 4 * d[f"{name}_err"], (axis, name)
+    assert by.loc["D_z_cm2_s", "walk"] / by.loc["D_x_cm2_s", "walk"] == pytest.approx(3.0, rel=0.25)
+    # without the key: the same table less the exact per-axis rows
+    assert "D_truth_x_cm2_s" not in plain["quantity"].tolist()
+    assert plain.equals(table[~table["quantity"].str.startswith("D_truth_")
+                              | (table["quantity"] == "D_truth_cm2_s")].reset_index(drop=True))
+
+
+def test_exact_d_of_an_axis_the_comparison_lacks_is_refused(axes_comparison):
+    _, _, grid, heldout, walk_stats, _ = axes_comparison
+    with pytest.raises(InputError, match="ground_truth_D_axes_cm2_s"):
+        fidelity_table(heldout, {"walk": walk_stats}, grid, truth_D_axes_cm2_s={"c_perp": 1e-5})
+    subset = fidelity_table(heldout, {"walk": walk_stats}, grid, truth_D_axes_cm2_s={"z": EXACT_AXES["z"]})
+    assert [q for q in subset["quantity"] if q.startswith("D_truth")] == ["D_truth_z_cm2_s"]
+
+
+def test_anisotropic_targets_on_the_walks(axes_comparison):
+    table, plain, grid, _, _, _ = axes_comparison
+    window_ps = grid.window_records * grid.record_dt_ps
+    by = table.set_index("quantity")
+    targets = targets_table(table, window_ps, grid.record_dt_ps, "anisotropic", ("walk",))
+    t = targets.set_index(["target", "generator"])
+    inplane = (by.loc["D_x_cm2_s", "walk"] + by.loc["D_y_cm2_s", "walk"]) / 2
+    exact_inplane = EXACT_AXES["x"]
+    assert t.loc[("D in-plane within 10%", "walk"), "value"] == pytest.approx(abs(inplane / exact_inplane - 1))
+    assert t.loc[("D_z within 10%", "walk"), "value"] == pytest.approx(abs(by.loc["D_z_cm2_s", "walk"] / EXACT_AXES["z"] - 1))
+    ratio = by.loc["D_z_cm2_s", "walk"] / inplane
+    assert t.loc[("D_z / D in-plane within 10%", "walk"), "value"] == pytest.approx(abs(ratio / 3.0 - 1))
+    assert "exact D" in t.loc[("D_z within 10%", "walk"), "note"]
+    # no exact per-axis D: the held-out MD's is the reference
+    held = targets_table(plain, window_ps, grid.record_dt_ps, "anisotropic", ("walk",)).set_index(["target", "generator"])
+    assert held.loc[("D_z within 10%", "walk"), "value"] == pytest.approx(abs(by.loc["D_z_cm2_s", "walk_ratio"] - 1))
+    assert "held-out MD" in held.loc[("D_z within 10%", "walk"), "note"]
+    alpha = table[table["quantity"] == "alpha2"]
+    value = t.loc[("alpha2 within 0.15 at every compared lag", "walk"), "value"]
+    assert value == pytest.approx(np.max(np.abs(alpha["walk"] - alpha["heldout"])))
+    supported = np.isfinite(alpha["training_md"])
+    assert supported.any() and not supported.all()  # the training MD: the lags it supports
+    assert t.loc[("alpha2 within 0.15 at every compared lag", "training MD (perfect model)"), "value"] == pytest.approx(
+        np.max(np.abs(alpha["training_md"] - alpha["heldout"])[supported]))
+
+
+def hand_table(truth: bool) -> "pd.DataFrame":
+    """A comparison table by hand: per-axis D, MSD at three lags, Wasserstein beyond the window, alpha2."""
+    import pandas as pd
+
+    d = lambda axis, h, m, b: {"quantity": f"D_{axis}_cm2_s", "region": "diffusive regime", "lag_ps": np.nan,
+                               "heldout": h, "mdgan": m, "baseline": b, "mdgan_ratio": m / h, "baseline_ratio": b / h}
+    rows = [d("x", 1.2, 1.1, 2.0), d("y", 1.2, 0.9, 2.0), d("z", 3.0, 3.15, 2.0)]
+    if truth:
+        rows += [{**d(a, v, m, b), "quantity": f"D_truth_{a}_cm2_s"}
+                 for a, v, m, b in (("x", 1.0, 1.1, 2.0), ("y", 1.0, 0.9, 2.0), ("z", 3.0, 3.15, 2.0))]
+    for lag, region, rm, rb in ((0.1, "inside window", 1.05, 1.0), (10.0, "beyond matched", 0.9, 1.5)):
+        rows.append({"quantity": "msd_ang2", "region": region, "lag_ps": lag, "heldout": 1.0, "mdgan": rm,
+                     "baseline": rb, "mdgan_ratio": rm, "baseline_ratio": rb, "training_md_ratio": 1.0})
+    rows.append({"quantity": "wasserstein_ang", "region": "beyond matched", "lag_ps": 10.0, "heldout": 0.01,
+                 "mdgan": 0.1, "baseline": 0.2})
+    for lag, h, m, b, tr in ((0.1, 0.5, 0.4, 0.0, 0.45), (1.0, 1.0, 0.8, 0.0, np.nan), (10.0, 0.2, 0.25, 0.0, np.nan)):
+        rows.append({"quantity": "alpha2", "region": "", "lag_ps": lag, "heldout": h, "mdgan": m, "baseline": b,
+                     "training_md": tr})
+    return pd.DataFrame(rows)
+
+
+def test_anisotropic_targets_on_a_hand_made_table():
+    t = targets_table(hand_table(truth=True), 1.0, 0.1, "anisotropic").set_index(["target", "generator"])
+    expected = {  # (mdgan, baseline): against the exact D, in-plane = (D_x + D_y) / 2
+        "D_z within 10%": (0.05, 1 / 3),
+        "D in-plane within 10%": (0.0, 1.0),
+        "D_z / D in-plane within 10%": (0.05, 2 / 3),
+        "alpha2 within 0.15 at every compared lag": (0.2, 1.0),
+    }
+    for target, values in expected.items():
+        for generator, value in zip(("mdgan", "baseline"), values):
+            assert t.loc[(target, generator), "value"] == pytest.approx(value), (target, generator)
+    assert t.loc[("D_z within 10%", "mdgan"), "met"] and not t.loc[("D_z within 10%", "baseline"), "met"]
+    assert t.loc[("D_z / D in-plane within 10%", "mdgan"), "met"]
+    assert not t.loc[("alpha2 within 0.15 at every compared lag", "mdgan"), "met"]
+    reference = t.loc[("alpha2 within 0.15 at every compared lag", "training MD (perfect model)")]
+    assert reference["value"] == pytest.approx(0.05) and "1 lags" in reference["note"]
+    assert t.loc[("Wasserstein below baseline beyond window", "mdgan"), "value"] == 1.0
+    assert t.loc[("MSD within 15%, 1 record to 100 x window", "mdgan"), "value"] == pytest.approx(0.1)
+    # no exact per-axis D: against the held-out MD's (in-plane 1.2, z 3.0, ratio 2.5)
+    h = targets_table(hand_table(truth=False), 1.0, 0.1, "anisotropic").set_index(["target", "generator"])
+    assert h.loc[("D in-plane within 10%", "mdgan"), "value"] == pytest.approx(1 / 6)
+    assert h.loc[("D_z / D in-plane within 10%", "mdgan"), "value"] == pytest.approx(3.15 / 2.5 - 1)
+    assert "held-out MD" in h.loc[("D_z within 10%", "mdgan"), "note"]
+    with pytest.raises(ValueError, match="per-axis D"):
+        targets_table(hand_table(True)[lambda f: f["quantity"] != "D_y_cm2_s"], 1.0, 0.1, "anisotropic")
+    with pytest.raises(ValueError, match="unknown case"):
+        targets_table(hand_table(True), 1.0, 0.1, "cubic")
+
+
+def test_the_schema_takes_exact_d_per_axis():
+    import yaml
+    from pathlib import Path
+
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[1]
+    schema = yaml.safe_load((root / "workflow/schemas/config.schema.yaml").read_text())
+    key = schema["properties"]["validation"]["properties"]["ground_truth_D_axes_cm2_s"]
+    overlay = yaml.safe_load((root / "config/anisotropic_synthetic.yaml").read_text())
+    jsonschema.validate(overlay["validation"]["ground_truth_D_axes_cm2_s"], key)
+    jsonschema.validate(None, key)
+    assert key["default"] is None
+    for bad in ({"w": 1e-6}, {"z": "fast"}, [1e-6]):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, key)

@@ -164,6 +164,9 @@ def test_runs_read_back_as_simulated(generated):
 def test_the_config_points_at_the_plan_and_the_exact_isotropic_d():
     config = yaml.safe_load((ROOT / "config/anisotropic_synthetic.yaml").read_text())
     assert config["validation"]["ground_truth_D_cm2_s"] == pytest.approx(MODEL.summary()["D_cm2_s"], rel=1e-12)
+    axes = config["validation"]["ground_truth_D_axes_cm2_s"]
+    assert list(axes) == ["x", "y", "z"]
+    np.testing.assert_allclose(list(axes.values()), MODEL.summary()["D_axes_cm2_s"], rtol=1e-12)
     for name, run in config["runs"].items():
         assert run["path"] == f"resources/synthetic/anisotropic/{name}/synth.fdf"
     split = config["validation"]["split"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mdgan.validation.comparison import TRAINING_MD, TRAINING_MD_LABEL
+from mdgan.validation.comparison import (
+    TRAINING_MD,
+    TRAINING_MD_LABEL,
+    axis_d_quantity,
+    axis_truth_quantity,
+    table_axes,
+)
+
+CASES = ("synthetic", "anisotropic", "lgps")
 
 
 def _rows(table: pd.DataFrame, quantity: str) -> pd.DataFrame:
@@ -35,6 +43,50 @@ def d_deviation(table: pd.DataFrame, name: str) -> tuple[float, str]:
     return float(abs(row[f"{name}_ratio"].iloc[0] - 1.0)), reference
 
 
+def alpha2_deviation(table: pd.DataFrame, name: str, supported_only: bool = False) -> tuple[float, float, float, int]:
+    """Largest |alpha2 of ``name`` - alpha2 of the held-out MD| over the compared lags with an alpha2
+    (``alpha2`` rows, the held-out MD's finite), the shortest and longest such lag and their number.
+    ``supported_only``: skip the lags where ``name`` has none (the training MD beyond its pieces)
+    instead of returning NaN."""
+    alpha = _rows(table, "alpha2")
+    alpha = alpha[np.isfinite(alpha["heldout"])]
+    if supported_only:
+        alpha = alpha[np.isfinite(alpha[name])]
+    if alpha.empty:
+        return float("nan"), float("nan"), float("nan"), 0
+    deviation = np.abs(alpha[name].to_numpy() - alpha["heldout"].to_numpy())
+    return float(np.max(deviation)), float(alpha["lag_ps"].min()), float(alpha["lag_ps"].max()), len(alpha)
+
+
+def _value(table: pd.DataFrame, quantity: str, column: str) -> float:
+    rows = _rows(table, quantity)
+    return float(rows[column].iloc[0]) if not rows.empty else float("nan")
+
+
+def anisotropic_d(table: pd.DataFrame, name: str) -> dict[str, float]:
+    """D along the normal axis, in-plane and their ratio for column ``name`` (``heldout`` for the held-out
+    MD): ``normal`` the third axis' D (z for an orthogonal cell: normal to the ab plane), ``inplane``
+    the mean of the first two axes' D ((D_x + D_y) / 2), ``ratio`` normal / inplane; ``axes`` their names."""
+    axes = table_axes(table)
+    if len(axes) != 3:
+        raise ValueError(f"the comparison table holds per-axis D rows for {axes}, not three axes: "
+                         "rerun validation_compare")
+    d = [_value(table, axis_d_quantity(a), name) for a in axes]
+    inplane = (d[0] + d[1]) / 2
+    return {"normal": d[2], "inplane": inplane, "ratio": d[2] / inplane, "axes": axes}
+
+
+def anisotropic_reference(table: pd.DataFrame) -> tuple[dict, str]:
+    """The exact per-axis D where the table holds it for all three axes (``D_truth_<axis>_cm2_s``), else
+    the held-out MD's, as ``anisotropic_d`` gives them, and which one it is in words."""
+    axes = table_axes(table)
+    exact = [_value(table, axis_truth_quantity(a), "heldout") for a in axes]
+    if len(axes) == 3 and all(np.isfinite(exact)):
+        inplane = (exact[0] + exact[1]) / 2
+        return {"normal": exact[2], "inplane": inplane, "ratio": exact[2] / inplane, "axes": axes}, "exact D"
+    return anisotropic_d(table, "heldout"), "held-out MD's D"
+
+
 def wasserstein_beyond_window(table: pd.DataFrame, name: str, other: str) -> tuple[int, int]:
     """At how many compared lags beyond the training window (matched or not) ``name``'s Wasserstein
     distance to the MD is below ``other``'s, and how many such lags there are."""
@@ -53,13 +105,21 @@ def targets_table(
     """Rows (case, target, generator, value, threshold, met, note) for the issue's targets.
 
     case "synthetic": D within 10% of the exact D; MSD within 15% at every lag from one record to
-    100 x the window; Wasserstein distance below the baseline's at every lag beyond the window.
+    100 x the window; Wasserstein distance below the baseline's at every lag beyond the window;
+    alpha2 within 0.15 (absolute) of the held-out MD's at every compared lag.
+    case "anisotropic": D along the axis normal to the ab plane (z) within 10%, the in-plane D (the
+    mean of the two in-plane axes' D, (D_x + D_y) / 2, against the same mean of the reference) within
+    10%, and D_z / D_inplane within 10% of the reference's ratio, all against the exact per-axis D
+    where the table holds it for every axis, else the held-out MD's; then the MSD, Wasserstein and
+    alpha2 targets of the synthetic case.
     case "lgps": MSD within 25% over 0.1-5 ps.
-    Where the table holds the training part's MD (``training_md``), each MSD target gets a row for
-    it too (generator "training MD (perfect model)"): the same deviation scored by a perfect model
-    of the training part, over the lags the training part supports (the floor a generator trained
-    on it cannot be expected to beat).
+    Where the table holds the training part's MD (``training_md``), each MSD and alpha2 target gets a
+    row for it too (generator "training MD (perfect model)"): the same deviation scored by a perfect
+    model of the training part, over the lags the training part supports (the floor a generator
+    trained on it cannot be expected to beat).
     """
+    if case not in CASES:
+        raise ValueError(f"unknown case {case!r} ({', '.join(CASES)})")
     rows = []
 
     def msd_rows(target: str, threshold: float, lo_ps: float, hi_ps: float, note: str) -> None:
@@ -73,11 +133,7 @@ def targets_table(
                          "note": f"reference, not a generator: the training part's own MD; max |ratio - 1| "
                          f"over {lo:.3g}-{hi:.4g} ps (the lags it supports)"})
 
-    if case == "synthetic":
-        for g in generators:
-            dev, reference = d_deviation(table, g)
-            rows.append({"target": "D within 10%", "generator": g, "value": dev, "threshold": 0.10,
-                         "note": f"|D/D_ref - 1| against the {reference}"})
+    def synthetic_rows() -> None:
         msd_rows("MSD within 15%, 1 record to 100 x window", 0.15, record_dt_ps, 100 * window_ps,
                  f" (100 x window = {100 * window_ps:.4g} ps)")
         for g in (g for g in generators if g != "baseline" and "baseline" in generators):
@@ -85,10 +141,41 @@ def targets_table(
             rows.append({"target": "Wasserstein below baseline beyond window", "generator": g,
                          "value": below / total if total else float("nan"), "threshold": 1.0,
                          "note": f"{below} of {total} lags beyond the window"})
-    elif case == "lgps":
-        msd_rows("MSD within 25%, 0.1-5 ps", 0.25, 0.1, 5.0, "")
+        target = "alpha2 within 0.15 at every compared lag"
+        for g in generators:
+            dev, lo, hi, n = alpha2_deviation(table, g)
+            rows.append({"target": target, "generator": g, "value": dev, "threshold": 0.15,
+                         "note": f"max |alpha2 - alpha2 of the held-out MD| over {n} lags, {lo:.3g}-{hi:.4g} ps"})
+        if TRAINING_MD in table:
+            dev, lo, hi, n = alpha2_deviation(table, TRAINING_MD, supported_only=True)
+            rows.append({"target": target, "generator": TRAINING_MD_LABEL, "value": dev, "threshold": 0.15,
+                         "note": f"reference, not a generator: the training part's own MD; max |alpha2 - alpha2 "
+                         f"of the held-out MD| over {n} lags, {lo:.3g}-{hi:.4g} ps (the lags it supports)"})
+
+    if case == "synthetic":
+        for g in generators:
+            dev, reference = d_deviation(table, g)
+            rows.append({"target": "D within 10%", "generator": g, "value": dev, "threshold": 0.10,
+                         "note": f"|D/D_ref - 1| against the {reference}"})
+        synthetic_rows()
+    elif case == "anisotropic":
+        ref, reference = anisotropic_reference(table)
+        x, y, z = ref["axes"]
+        for g in generators:
+            d = anisotropic_d(table, g)
+            rows += [
+                {"target": f"D_{z} within 10%", "generator": g, "value": abs(d["normal"] / ref["normal"] - 1),
+                 "threshold": 0.10, "note": f"|D_{z}/D_{z},ref - 1| against the {reference}"},
+                {"target": "D in-plane within 10%", "generator": g, "value": abs(d["inplane"] / ref["inplane"] - 1),
+                 "threshold": 0.10,
+                 "note": f"D in-plane = (D_{x} + D_{y}) / 2; |D_inplane/D_inplane,ref - 1| against the {reference}"},
+                {"target": f"D_{z} / D in-plane within 10%", "generator": g, "value": abs(d["ratio"] / ref["ratio"] - 1),
+                 "threshold": 0.10,
+                 "note": f"D_{z} / D_inplane = {d['ratio']:.3g} against {ref['ratio']:.3g} (the {reference})"},
+            ]
+        synthetic_rows()
     else:
-        raise ValueError(f"unknown case {case!r} (synthetic or lgps)")
+        msd_rows("MSD within 25%, 0.1-5 ps", 0.25, 0.1, 5.0, "")
     out = pd.DataFrame(rows)
     fraction = out["target"].str.startswith("Wasserstein")
     out["met"] = np.where(fraction, out["value"] >= out["threshold"], out["value"] <= out["threshold"])
