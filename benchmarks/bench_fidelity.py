@@ -5,11 +5,17 @@ Cases (each in its own working directory under --out, with a full config of abso
   synthetic  config/synthetic.yaml: the Langevin ground truth with its exact D (resources/synthetic/,
              generated first if missing); targets: D within 10% of the exact D, MSD within 15% at
              every lag from one record to 100 x the training window, Wasserstein distance below the
-             baseline's at every compared lag beyond the window.
+             baseline's at every compared lag beyond the window; alpha2 within 0.15 of the held-out MD's
+             at every compared lag.
+  anisotropic
+             config/anisotropic_synthetic.yaml: hopping three times faster along z with exact D per axis
+             (resources/synthetic/anisotropic/, generated first if missing); targets: D_z, the in-plane
+             D (D_x + D_y) / 2 and D_z / D_inplane each within 10% of the exact ones, then the synthetic
+             case's MSD, Wasserstein and alpha2 targets.
   lgps       config/lgps.yaml with validation on: trained on run1, checkpoints on the first 30% of
              run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
-Each MSD target also gets a reference row "training MD (perfect model)": the training part's own MD
-against the held-out MD, the floor that no model of the training part can be expected to beat.
+Each MSD and alpha2 target also gets a reference row "training MD (perfect model)": the training part's
+own MD against the held-out MD, the floor that no model of the training part can be expected to beat.
 
     python benchmarks/bench_fidelity.py --run            # run the workflows (tens of minutes on 2 cores), then print
     python benchmarks/bench_fidelity.py                  # print from the results already there
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -35,7 +42,12 @@ sys.path.insert(0, str(REPO / "src"))
 
 from mdgan.validation.targets import targets_table  # noqa: E402
 
-CASES = {"synthetic": "config/synthetic.yaml", "lgps": "config/lgps.yaml"}
+CASES = {"synthetic": "config/synthetic.yaml", "anisotropic": "config/anisotropic_synthetic.yaml",
+         "lgps": "config/lgps.yaml"}
+GROUND_TRUTHS = {  # case -> (its data's ground_truth.json, the script that writes the data)
+    "synthetic": ("resources/synthetic/data/ground_truth.json", "resources/synthetic/make_synthetic.py"),
+    "anisotropic": ("resources/synthetic/anisotropic/ground_truth.json", "resources/synthetic/make_anisotropic.py"),
+}
 
 
 def merged(base: dict, overlay: dict) -> dict:
@@ -61,8 +73,9 @@ def case_config(case: str, overlay: Path | None = None) -> dict:
 
 
 def run_case(case: str, workdir: Path, cores: int, overlay: Path | None = None) -> float:
-    if case == "synthetic" and not (REPO / "resources/synthetic/data/ground_truth.json").is_file():
-        subprocess.run([sys.executable, str(REPO / "resources/synthetic/make_synthetic.py")], check=True)
+    if case in GROUND_TRUTHS and not (REPO / GROUND_TRUTHS[case][0]).is_file():
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))}
+        subprocess.run([sys.executable, str(REPO / GROUND_TRUTHS[case][1])], check=True, env=env)
     workdir.mkdir(parents=True, exist_ok=True)
     configfile = workdir / "config.yaml"
     configfile.write_text(yaml.safe_dump(case_config(case, overlay)))
@@ -91,14 +104,14 @@ def report(case: str, workdir: Path) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", choices=sorted(CASES), action="append", help="default: both")
+    parser.add_argument("--case", choices=sorted(CASES), action="append", help="default: all three")
     parser.add_argument("--run", action="store_true", help="run the workflows first (else read their results)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/out/fidelity")
     parser.add_argument("--overlay", type=Path, help="YAML merged over each case's config (a variant to measure)")
     args = parser.parse_args()
     rows = []
-    for case in args.case or ["synthetic", "lgps"]:
+    for case in args.case or list(CASES):
         workdir = args.out / case
         if args.run:
             print(f"[{case}] workflow finished in {run_case(case, workdir, args.cores, args.overlay):.0f} s", file=sys.stderr)
