@@ -45,14 +45,17 @@ def test_protocol_runs_on_the_tiny_config(tmp_path):
         positions = np.load(v / series / "positions.npy")
         assert positions.shape == (16, 64, 3) and positions.dtype == np.float32
     table = pd.read_csv(v / "comparison.csv")
-    assert set(table["quantity"]) == {"D_cm2_s", "msd_ang2", "wasserstein_ang", "alpha2"}
+    assert set(table["quantity"]) == {"D_cm2_s", "D_x_cm2_s", "D_y_cm2_s", "D_z_cm2_s", "msd_ang2",
+                                      "wasserstein_ang", "alpha2"}  # no exact D given: no D_truth rows
     msd = table[table["quantity"] == "msd_ang2"]
     # held-out pieces: run2 frames 24-47 (24 frames) and run3 (48): lags to half of 48 records
     assert msd["lag_records"].min() == 1 and msd["lag_records"].max() == 23
     assert np.all(np.isfinite(msd[["heldout", "mdgan_ratio", "baseline_ratio"]]))
     # run1 (48 frames) supports every compared lag: the training part's MD beside the generators
     assert np.all(np.isfinite(msd["training_md_ratio"]))
-    assert json.loads((v / "summary.json").read_text())["training_pieces"] == ["run1"]
+    summary = json.loads((v / "summary.json").read_text())
+    assert summary["training_pieces"] == ["run1"]
+    assert [f["axis"] for f in summary["axis_fits"]["heldout"]] == ["x", "y", "z"]
     assert (v / "fidelity.png").stat().st_size > 0 and (v / "summary.json").is_file()
 
 
