@@ -11,7 +11,7 @@ from pathlib import Path
 from mdgan.errors import InputError
 from mdgan.io.ase_formats import check_format, read_ase
 from mdgan.io.files import existing
-from mdgan.io.siesta_input import interpret_fdf
+from mdgan.io.siesta_input import fdf_temperature_k
 from mdgan.io.siesta_run import locate, read_siesta_run, siesta_input_files
 from mdgan.trajectory import Trajectory
 
@@ -45,11 +45,11 @@ def input_files(path: str | Path, format: str | None = None) -> list[Path]:
 def run_temperature_k(
     path: str | Path, format: str | None = None, temperature_k: float | None = None
 ) -> float | None:
-    """The run's temperature, K, as :func:`read_run` will find it, without reading the frames: the fdf's
-    (SIESTA) or the first frame's ``info`` (ASE), else ``temperature_k``; None where neither says."""
+    """The run's temperature, K, as :func:`read_run` will find it, without reading the frames or the
+    geometry: the fdf's (SIESTA) or the first frame's ``info`` (ASE), else ``temperature_k``; None where
+    neither says."""
     if _is_siesta(path, format):
-        run = locate(_existing(path))
-        in_file = interpret_fdf(run.fdf, run.input, run.run_dir).temperature_k
+        in_file = fdf_temperature_k(locate(_existing(path)).fdf)
     else:
         import ase.io
 

@@ -142,9 +142,7 @@ def interpret_fdf(fdf: Fdf, fdf_path: Path, run_dir: Path) -> SiestaInput:
         )
 
     timestep = physical(fdf, ("MD.LengthTimeStep",), TIME_FS, "fs", "a time")
-    temperature = physical(fdf, ("MD.TargetTemperature",), TEMPERATURE_K, "k", "a temperature") or physical(
-        fdf, ("MD.InitialTemperature",), TEMPERATURE_K, "k", "a temperature"
-    )
+    temperature = fdf_temperature_k(fdf)
     run_type_values = fdf.values("MD.TypeOfRun")
     run_type = normalize(run_type_values[0]) if run_type_values else "verlet"
     return SiestaInput(
@@ -156,11 +154,19 @@ def interpret_fdf(fdf: Fdf, fdf_path: Path, run_dir: Path) -> SiestaInput:
         start_positions_ang=positions,
         lattice_constant_ang=lattice_constant,
         timestep_fs=None if timestep is None else timestep[0],
-        temperature_k=None if temperature is None else temperature[0],
+        temperature_k=temperature,
         run_type=run_type,
         variable_cell=_variable_cell(fdf, run_type),
         geometry_source=geometry_source,
     )
+
+
+def fdf_temperature_k(fdf: Fdf) -> float | None:
+    """The MD temperature, K: ``MD.TargetTemperature``, else ``MD.InitialTemperature`` (None if neither)."""
+    temperature = physical(fdf, ("MD.TargetTemperature",), TEMPERATURE_K, "k", "a temperature") or physical(
+        fdf, ("MD.InitialTemperature",), TEMPERATURE_K, "k", "a temperature"
+    )
+    return None if temperature is None else temperature[0]
 
 
 def logical(fdf: Fdf, names: tuple[str, ...], default: bool) -> bool:
