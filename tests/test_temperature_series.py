@@ -24,8 +24,9 @@ from conftest import run_workflow, tiny_config, tiny_series_config
 from tiny_workflow import TinyRun, copy_workflow, run_on_cluster, scheduler_jobs, snakemake
 
 CONDITIONS = {"600K": ["run1", "run2"], "900K": ["run3", "run4"]}
-# long enough (seconds) that two trainings started together visibly overlap in the scheduler's records
-TRAINING = {"iterations": 300, "checkpoint_every": 50, "log_every": 100}
+# long enough (a minute or two) that the two trainings overlap in the scheduler's records although the
+# 2-CPU test node also runs the MD analysis beside them (one training waited 50 s for CPUs at 300 iterations)
+TRAINING = {"iterations": 1200, "checkpoint_every": 200, "log_every": 200}
 FIT_COLUMNS = ["source", "Ea_eV", "Ea_err_eV", "prefactor_cm2_s", "T_extrapolated_k", "D_extrapolated_cm2_s",
                "D_extrapolated_err_cm2_s", "sigma_extrapolated_S_per_cm", "sigma_extrapolated_err_S_per_cm"]
 
