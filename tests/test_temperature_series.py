@@ -3,8 +3,9 @@ analysis per temperature under results/<T>K/, the Arrhenius tables and figure ov
 
 The tiny runs at two temperatures (tests/conftest.py, tiny_series_config) run once, through the SLURM
 test cluster with the cluster profile where one can start (tests/slurm_cluster.py: a node with two
-fake GPUs), else locally. On the cluster the scheduler's records must show the two temperatures'
-trainings, each holding one GPU, running at the same time.
+fake GPUs; the data path and the MD analysis made locally first), else locally. On the cluster the
+scheduler's records must show the two temperatures' trainings, each holding one GPU, running at the
+same time.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from conftest import run_workflow, tiny_config, tiny_series_config
 from tiny_workflow import TinyRun, copy_workflow, run_on_cluster, scheduler_jobs, snakemake
 
 CONDITIONS = {"600K": ["run1", "run2"], "900K": ["run3", "run4"]}
-# long enough (a minute or two) that the two trainings overlap in the scheduler's records although the
-# 2-CPU test node also runs the MD analysis beside them (one training waited 50 s for CPUs at 300 iterations)
-TRAINING = {"iterations": 1200, "checkpoint_every": 200, "log_every": 200}
+TRAINING = {"iterations": 600, "checkpoint_every": 100, "log_every": 200}
+# made locally before the cluster run, so that the two trainings are the only jobs ready when it starts:
+# on the 2-CPU test node the data path and the MD analysis would otherwise hold CPUs and stagger them
+PREPARED = [f"results/{name}/{product}" for name in CONDITIONS
+            for product in ("dataset/windows.npz", "analysis/msd_md.csv", "analysis/displacements_md.npz")]
 FIT_COLUMNS = ["source", "Ea_eV", "Ea_err_eV", "prefactor_cm2_s", "T_extrapolated_k", "D_extrapolated_cm2_s",
                "D_extrapolated_err_cm2_s", "sigma_extrapolated_S_per_cm", "sigma_extrapolated_err_S_per_cm"]
 
@@ -39,6 +42,8 @@ def series_run(request, tmp_path_factory) -> TinyRun:
     overlay.write_text(yaml.safe_dump({"runs": config["runs"], "training": TRAINING}))
     if slurm_cluster.unavailable_reason() is None:
         cluster = request.getfixturevalue("slurm_test_cluster")
+        prepared = snakemake(workdir, *PREPARED, configs=(overlay,))
+        assert prepared.returncode == 0, prepared.stderr[-6000:]
         return run_on_cluster(workdir, (overlay,), cluster, cancel_training=False)
     start = time.monotonic()
     result = snakemake(workdir, configs=(overlay,))
