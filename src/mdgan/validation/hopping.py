@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mdgan.validation.synthetic import ANG2_PS_TO_CM2_S, framework_positions
+from mdgan.validation.synthetic import ANG2_PS_TO_CM2_S, write_li_in_framework
 
 # Hop directions in units of the site spacing: +x, -x, +y, -y, +z, -z (the reverse of d is d ^ 1).
 DIRECTIONS = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.int8)
@@ -267,15 +267,8 @@ def write_hopping_run(
     Li atoms first (frames every ``frame_dt_fs``, the fdf's MD.LengthTimeStep), then the rigid
     framework on every other cube centre between the sites.
     """
-    from ase.data import atomic_numbers
-
-    from mdgan.io.siesta_export import write_siesta_run
-
     times_ps = frame_dt_fs / 1000.0 * np.arange(1, n_frames + 1)
     start, li = simulate(model, n_ions, times_ps, np.random.default_rng(seed))
-    framework = framework_positions(model)
-    numbers = np.array([3] * n_ions + [atomic_numbers[framework_symbol]] * len(framework))
-    frames = np.concatenate([li, np.broadcast_to(framework, (n_frames, *framework.shape))], axis=1)
     truth = model.summary()
     dx, dy, dz = truth["D_axes_cm2_s"]
     comment = (
@@ -288,14 +281,4 @@ def write_hopping_run(
         f"mean residence time {truth['residence_time_ps']:.3f} ps.\n"
         f"MD.LengthTimeStep is the frame interval; the temperature is a label."
     )
-    return write_siesta_run(
-        directory,
-        label,
-        numbers,
-        start_positions_ang=np.concatenate([start, framework]),
-        frames_ang=frames,
-        cell_ang=model.cell_ang,
-        timestep_fs=frame_dt_fs,
-        temperature_k=model.temperature_k,
-        comment=comment,
-    )
+    return write_li_in_framework(directory, label, model, start, li, frame_dt_fs, framework_symbol, comment)

@@ -249,16 +249,9 @@ def write_synthetic_run(
     Li atoms come first, then the rigid framework. The fdf's MD.LengthTimeStep is the frame
     interval ``frame_dt_fs`` (``substeps`` integration steps). Returns the fdf path.
     """
-    from ase.data import atomic_numbers
-
-    from mdgan.io.siesta_export import write_siesta_run
-
     rng = np.random.default_rng(seed)
     start = equilibrium_start(lattice, n_ions, rng)
     li = simulate(lattice, start, n_frames, frame_dt_fs, substeps, rng)
-    framework = framework_positions(lattice)
-    numbers = np.array([3] * n_ions + [atomic_numbers[framework_symbol]] * len(framework))
-    frames = np.concatenate([li, np.broadcast_to(framework, (n_frames, *framework.shape))], axis=1)
     truth = lattice.summary()
     comment = (
         f"Synthetic Li-like system (mdgan.validation.synthetic), seed {seed}: NOT a SIESTA run.\n"
@@ -269,11 +262,28 @@ def write_synthetic_run(
         f"mean residence time {truth['residence_time_ps']:.3f} ps.\n"
         f"MD.LengthTimeStep is the frame interval ({substeps} Euler-Maruyama steps)."
     )
+    return write_li_in_framework(directory, label, lattice, start, li, frame_dt_fs, framework_symbol, comment)
+
+
+def write_li_in_framework(
+    directory, label: str, lattice, start_ang: np.ndarray, li_ang: np.ndarray, frame_dt_fs: float,
+    framework_symbol: str, comment: str,
+):
+    """Write Li paths (frames, ions, 3) starting at ``start_ang`` (ions, 3), Angstrom, then the rigid
+    framework of ``lattice`` (``framework_positions``; its ``cell_ang`` and ``temperature_k``), as SIESTA
+    output (``<label>.fdf`` + ``<label>.ANI``, MD.LengthTimeStep = ``frame_dt_fs``). Returns the fdf path."""
+    from ase.data import atomic_numbers
+
+    from mdgan.io.siesta_export import write_siesta_run
+
+    framework = framework_positions(lattice)
+    numbers = np.array([3] * len(start_ang) + [atomic_numbers[framework_symbol]] * len(framework))
+    frames = np.concatenate([li_ang, np.broadcast_to(framework, (len(li_ang), *framework.shape))], axis=1)
     return write_siesta_run(
         directory,
         label,
         numbers,
-        start_positions_ang=np.concatenate([start, framework]),
+        start_positions_ang=np.concatenate([start_ang, framework]),
         frames_ang=frames,
         cell_ang=lattice.cell_ang,
         timestep_fs=frame_dt_fs,
