@@ -1,5 +1,6 @@
-"""Statistic matching beyond the window: MSD and alpha2 of long generated stretches against the
-training runs' own, at lags up to ``match_windows`` windows.
+"""Statistic matching beyond the window: MSD, alpha2 and (optionally) the per-axis displacement
+distribution of long generated stretches against the training runs' own, at lags up to
+``match_windows`` windows.
 
 The critic sees one window at a time, so nothing in the adversarial loss constrains correlations
 between segments further apart than a window: the MSD beyond it drifts (over-diffusion). The training
@@ -17,13 +18,25 @@ import torch
 from mdgan.errors import InputError
 
 
+VAN_HOVE_LEVELS = 32  # quantile levels (k + 1/2) / 32, k = 0..31, of each axis's displacement
+VAN_HOVE_ORIGIN_STRIDE = 4  # generated displacements from every 4th origin: a quarter of the sorting
+
+
 @dataclass(frozen=True)
 class MatchTarget:
-    """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2) and alpha2(t)."""
+    """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2), alpha2(t) and, for
+    van Hove matching, ``quantiles_ang`` (lags, VAN_HOVE_LEVELS, 3): quantiles of the displacement
+    along each axis (A), the self van Hove function per axis."""
 
     lags: tuple[int, ...]
     msd_ang2: torch.Tensor
     alpha2: torch.Tensor
+    quantiles_ang: torch.Tensor | None = None
+
+
+def quantile_levels(dtype=torch.float64, device=None) -> torch.Tensor:
+    """The VAN_HOVE_LEVELS mid-point probability levels, (levels,)."""
+    return (torch.arange(VAN_HOVE_LEVELS, dtype=dtype, device=device) + 0.5) / VAN_HOVE_LEVELS
 
 
 def match_lags(stretch_records: int, n_lags: int) -> tuple[int, ...]:
@@ -41,15 +54,30 @@ def displacement_moments(increments_ang: torch.Tensor, lags: tuple[int, ...]) ->
     return torch.stack([x.mean() for x in r2]), torch.stack([(x**2).mean() for x in r2])
 
 
+def displacement_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1) -> torch.Tensor:
+    """Quantiles (A) of the displacement along each axis at each lag, over every ``origin_stride``-th
+    origin of every row of (rows, records, 3) increments: (lags, VAN_HOVE_LEVELS, 3). Differentiable."""
+    pos = torch.nn.functional.pad(increments_ang.cumsum(dim=1), (0, 0, 1, 0))
+    levels = quantile_levels(pos.dtype, pos.device)
+    s = origin_stride
+    return torch.stack([torch.quantile((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3), levels, dim=0) for n in lags])
+
+
 def alpha2_from_moments(r2: torch.Tensor, r4: torch.Tensor) -> torch.Tensor:
     """Non-Gaussian parameter in 3D: 3 <r^4> / (5 <r^2>^2) - 1."""
     return 3.0 * r4 / (5.0 * r2**2) - 1.0
 
 
 def match_target(
-    series: np.ndarray, lengths: np.ndarray, mean_ang: np.ndarray, std_ang: np.ndarray, lags: tuple[int, ...]
+    series: np.ndarray,
+    lengths: np.ndarray,
+    mean_ang: np.ndarray,
+    std_ang: np.ndarray,
+    lags: tuple[int, ...],
+    van_hove: bool = False,
 ) -> MatchTarget:
-    """MSD and alpha2 of the training tracks at ``lags``, every origin of every track long enough.
+    """MSD and alpha2 (and with ``van_hove`` the per-axis displacement quantiles) of the training
+    tracks at ``lags``, every origin of every track long enough.
 
     series: (records, 3) standardised increments of all tracks one after the other; lengths: (tracks,).
     """
@@ -64,24 +92,48 @@ def match_target(
     ends = np.cumsum(lengths)
     sums = np.zeros((2, len(lags)))
     counts = np.zeros(len(lags))
+    displacements: list[list[torch.Tensor]] = [[] for _ in lags]
     for start, end in zip(ends - lengths, ends):
         inc = torch.from_numpy(series[start:end].astype(np.float64) * std_ang + mean_ang)
         usable = [i for i, n in enumerate(lags) if n <= inc.shape[0]]
         if not usable:
             continue
+        if van_hove:
+            pos = torch.nn.functional.pad(inc.cumsum(dim=0), (0, 0, 1, 0))
+            for i in usable:
+                displacements[i].append(pos[lags[i]:] - pos[: -lags[i]])
         r2, r4 = displacement_moments(inc[None], tuple(lags[i] for i in usable))
         n_origins = np.array([inc.shape[0] - lags[i] + 1 for i in usable])
         sums[0, usable] += r2.numpy() * n_origins
         sums[1, usable] += r4.numpy() * n_origins
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
-    return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4))
+    quantiles = None
+    if van_hove:
+        levels = quantile_levels()
+        quantiles = torch.stack([torch.quantile(torch.cat(d), levels, dim=0) for d in displacements])
+    return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles)
+
+
+def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
+    """Mean over lags and axes of the squared 2-Wasserstein distance between generated and target
+    per-axis displacement distributions (their quantiles, (lags, levels, 3)), each divided by the
+    target's mean square displacement along that axis at that lag: dimensionless, 0 when equal, about
+    (s - 1)^2 for a distribution scaled by s."""
+    w2 = (quantiles_ang - target_ang).pow(2).mean(dim=1)
+    return (w2 / target_ang.pow(2).mean(dim=1)).mean()
 
 
 def matching_loss(
-    stretch_ang: torch.Tensor, target: MatchTarget, msd_weight: float, alpha2_weight: float
+    stretch_ang: torch.Tensor,
+    target: MatchTarget,
+    msd_weight: float,
+    alpha2_weight: float,
+    van_hove_weight: float = 0.0,
 ) -> torch.Tensor:
-    """msd_weight * mean over lags of ln(MSD_gen / MSD_target)^2 + alpha2_weight * mean (alpha2 difference)^2.
+    """msd_weight * mean over lags of ln(MSD_gen / MSD_target)^2 + alpha2_weight * mean (alpha2 difference)^2
+    + van_hove_weight * :func:`van_hove_distance` (needs ``target.quantiles_ang``; the generated
+    quantiles from every VAN_HOVE_ORIGIN_STRIDE-th origin).
 
     stretch_ang: (batch, records, 3) generated increments in A per record, records >= the longest lag.
     """
@@ -91,4 +143,7 @@ def matching_loss(
     if alpha2_weight > 0:
         alpha2_target = target.alpha2.to(r2.device)
         loss = loss + alpha2_weight * (alpha2_from_moments(r2, r4) - alpha2_target).pow(2).mean()
+    if van_hove_weight > 0:
+        quantiles = displacement_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE)
+        loss = loss + van_hove_weight * van_hove_distance(quantiles, target.quantiles_ang.to(quantiles.device))
     return loss.float()

@@ -44,6 +44,7 @@ class TrainingSettings:
     check_lags: tuple[int, ...] = (1, 4, 16, 64, 128)
     match_weight: float = 30.0
     match_alpha2_weight: float = 10.0
+    match_van_hove_weight: float = 0.0
     match_windows: int = 2
     match_lags: int = 16
     coarse_critic_factors: tuple[int, ...] = ()
@@ -54,7 +55,7 @@ class TrainingSettings:
     @property
     def matching(self) -> bool:
         """Whether the generator step adds the statistic-matching term (:mod:`mdgan.model.matching`)."""
-        return self.match_weight > 0 or self.match_alpha2_weight > 0
+        return self.match_weight > 0 or self.match_alpha2_weight > 0 or self.match_van_hove_weight > 0
 
     @property
     def coarse_critic(self) -> bool:
@@ -102,10 +103,13 @@ COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_
 
 
 def training_dict(training: TrainingSettings) -> dict:
-    """:func:`settings_dict` of the training settings without the coarse-critic keys while that lever
-    is off, so that the state fingerprint and generator.pt are what they were before the keys existed."""
+    """:func:`settings_dict` of the training settings without the keys of a lever that is off (the
+    coarse critics, van Hove matching), so that the state fingerprint and generator.pt are what they
+    were before the keys existed."""
     values = settings_dict(training)
     if not training.coarse_critic:
         for key in COARSE_KEYS:
             del values[key]
+    if training.match_van_hove_weight == 0:
+        del values["match_van_hove_weight"]
     return values
