@@ -4,7 +4,7 @@ from mdgan.model.generation import start_positions
 from mdgan.model.generator_file import load_generators
 from mdgan.model.settings import GenerationSettings, settings_from_dict
 from mdgan.smk import limit_threads, script_logging
-from mdgan.validation.comparison import lag_grid, pieces_msd
+from mdgan.validation.comparison import lag_grid, pieces_displacements, pieces_msd
 from mdgan.validation.selection import checkpoint_scores, choose, write_selected
 from mdgan.validation.split import load_part, pieces_from_params
 
@@ -17,13 +17,14 @@ with script_logging(snakemake.log[0]) as log:
     c = p.comparison
     grid = lag_grid(pieces, stats, c["n_lags"], 1, c["max_lag_fraction"])
     selection_msd = pieces_msd(pieces, grid)
+    selection_alpha2 = pieces_displacements(pieces, grid, samples=False).alpha2()
     n_records = int(grid.msd.max() / c["max_lag_fraction"]) + 1
     settings = settings_from_dict(
         GenerationSettings,
         {**p.generation, "n_ions": p.selection["n_ions"], "n_steps": n_records * int(stats["step_skip"])},
     )
     starts = start_positions(list(pieces.values()), settings.n_ions, settings.seed)
-    scores = checkpoint_scores(generators, stats, starts, settings, selection_msd, device)
+    scores = checkpoint_scores(generators, stats, starts, settings, selection_msd, device, selection_alpha2)
     chosen = choose(scores, p.selection["method"], p.selection["pool"])
     scores["selected"] = scores["iteration"].isin(chosen)
     log.info("checkpoint scores on the selection part (%s):\n%s", list(pieces), scores.to_string(index=False))

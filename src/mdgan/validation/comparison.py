@@ -156,18 +156,25 @@ def pieces_msd(pieces: Mapping[str, IonTracks], grid: LagGrid) -> MSDSamples:
                          for t in pieces.values()])
 
 
+def pieces_displacements(
+    pieces: Mapping[str, IonTracks], grid: LagGrid, max_origins: int = 500, samples: bool = True
+) -> DisplacementStats:
+    """Displacement moments of MD pieces at the grid's record lags (and |dr| samples at its
+    distribution lags unless ``samples`` is False), up to ``max_origins`` origins per ion, pieces pooled."""
+    frame_lags = grid.msd * grid.step_skip
+    frame_dt_ps = grid.record_dt_ps / grid.step_skip
+    sample_lags = grid.distribution * grid.step_skip if samples else np.empty(0, np.int64)
+    return combine_stats([
+        _padded_displacements(ion_major(t), frame_lags, sample_lags, frame_dt_ps, max_origins) for t in pieces.values()
+    ])
+
+
 def heldout_stats(
     pieces: Mapping[str, IonTracks], grid: LagGrid, fit_settings: Mapping, max_origins: int = 500
 ) -> SourceStats:
     """Statistics of the held-out MD (pieces pooled, all origins within each piece)."""
-    frame_lags = grid.msd * grid.step_skip
-    frame_dt_ps = grid.record_dt_ps / grid.step_skip
-    sample_lags = grid.distribution * grid.step_skip
     msd = pieces_msd(pieces, grid)
-    displacements = combine_stats([
-        _padded_displacements(ion_major(t), frame_lags, sample_lags, frame_dt_ps, max_origins) for t in pieces.values()
-    ])
-    return SourceStats(msd, displacements, *_fits(msd, fit_settings))
+    return SourceStats(msd, pieces_displacements(pieces, grid, max_origins), *_fits(msd, fit_settings))
 
 
 def training_stats(

@@ -1,5 +1,7 @@
 """Checkpoint choice on the selection part only: each saved generator checkpoint makes a short batch,
-scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss)."""
+scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss).
+Beside it, the largest alpha2 difference from the selection MD: the selection part's measure of the
+displacement distribution's shape, for comparing training variants (not used to choose)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mdgan.analysis.displacements import displacement_stats
 from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples
 from mdgan.atomic_io import atomic_write
 from mdgan.errors import InputError
@@ -33,9 +36,11 @@ def checkpoint_scores(
     settings,
     selection_msd: MSDSamples,
     device,
+    selection_alpha2: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per checkpoint (iteration, mismatch columns) from ``settings.n_ions`` generated ions of
-    ``settings.n_steps`` frames each, compared at the selection MSD's lags (in records)."""
+    ``settings.n_steps`` frames each, compared at the selection MSD's lags (in records); with
+    ``selection_alpha2`` (the selection MD's alpha2 at those lags) also ``max_abs_alpha2_diff``."""
     from mdgan.model.generation import generate_positions
 
     lags = np.round(selection_msd.lag_ps / float(standardization["record_dt_ps"])).astype(np.int64)
@@ -49,9 +54,14 @@ def checkpoint_scores(
             if lags.max() >= n_records:
                 raise InputError(f"{n_records} generated records are too few for the selection lag {lags.max()}")
             positions = np.load(path, mmap_mode="r")
-            curve = msd_curve(msd_samples(positions, lags, float(standardization["record_dt_ps"])))
+            dt_ps = float(standardization["record_dt_ps"])
+            curve = msd_curve(msd_samples(positions, lags, dt_ps))
+            row = {"iteration": iteration, **msd_mismatch(md, curve)}
+            if selection_alpha2 is not None:
+                alpha2 = displacement_stats(positions, lags, np.empty(0, np.int64), dt_ps).alpha2()
+                row["max_abs_alpha2_diff"] = float(np.max(np.abs(alpha2 - selection_alpha2)))
             del positions
-            rows.append({"iteration": iteration, **msd_mismatch(md, curve)})
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
