@@ -18,7 +18,7 @@ import torch
 from mdgan.errors import InputError
 
 
-VAN_HOVE_LEVELS = 32  # quantile levels (k + 1/2) / 32, k = 0..31, of each axis's displacement
+VAN_HOVE_LEVELS = 32  # quantile levels of each axis's displacement: Phi(z), 32 normal scores z in [-3, 3]
 VAN_HOVE_ORIGIN_STRIDE = 4  # generated displacements from every 4th origin: a quarter of the sorting
 
 
@@ -35,8 +35,10 @@ class MatchTarget:
 
 
 def quantile_levels(dtype=torch.float64, device=None) -> torch.Tensor:
-    """The VAN_HOVE_LEVELS mid-point probability levels, (levels,)."""
-    return (torch.arange(VAN_HOVE_LEVELS, dtype=dtype, device=device) + 0.5) / VAN_HOVE_LEVELS
+    """The VAN_HOVE_LEVELS probability levels, (levels,): the normal distribution function at scores
+    evenly spaced from -3 to 3 (0.00135 to 0.99865), so that the tails, where a hop between sites
+    lands, hold as many levels as the core (evenly spaced levels put one level in the outer 3 %)."""
+    return torch.special.ndtr(torch.linspace(-3.0, 3.0, VAN_HOVE_LEVELS, dtype=dtype, device=device))
 
 
 def match_lags(stretch_records: int, n_lags: int) -> tuple[int, ...]:
@@ -116,10 +118,10 @@ def match_target(
 
 
 def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
-    """Mean over lags and axes of the squared 2-Wasserstein distance between generated and target
-    per-axis displacement distributions (their quantiles, (lags, levels, 3)), each divided by the
-    target's mean square displacement along that axis at that lag: dimensionless, 0 when equal, about
-    (s - 1)^2 for a distribution scaled by s."""
+    """Mean over lags and axes of the mean squared difference of generated and target quantiles of the
+    per-axis displacement ((lags, levels, 3); a 2-Wasserstein distance whose levels weigh the tails as
+    much as the core), each divided by the target's mean squared quantile along that axis at that lag:
+    dimensionless, 0 when equal, (s - 1)^2 for a distribution scaled by s."""
     w2 = (quantiles_ang - target_ang).pow(2).mean(dim=1)
     return (w2 / target_ang.pow(2).mean(dim=1)).mean()
 
