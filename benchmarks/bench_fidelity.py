@@ -3,8 +3,8 @@
 
 Cases (each in its own working directory under --out, with a full config of absolute paths):
   synthetic  config/synthetic.yaml: the Langevin ground truth with its exact D (resources/synthetic/,
-             generated first if missing); targets: D within 10% of the exact D, MSD within 15% at
-             every lag from one record to 100 x the training window, Wasserstein distance below the
+             generated first if missing); targets (issue 12): D within 5% of the exact D, MSD within
+             10% at every lag from one record to 100 x the training window, Wasserstein distance below the
              baseline's at every compared lag beyond the window; alpha2 within 0.15 of the held-out MD's
              at every compared lag.
   anisotropic
