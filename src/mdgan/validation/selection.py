@@ -1,7 +1,8 @@
 """Checkpoint choice on the selection part only: each saved generator checkpoint makes a short batch,
 scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss).
-Beside it, the largest alpha2 difference from the selection MD: the selection part's measure of the
-displacement distribution's shape, for comparing training variants (not used to choose)."""
+Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags: the selection
+part's measure of the displacement distribution's shape (method "msd_alpha2" ranks by the sum of the two
+RMS values)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def checkpoint_scores(
 ) -> pd.DataFrame:
     """One row per checkpoint (iteration, mismatch columns) from ``settings.n_ions`` generated ions of
     ``settings.n_steps`` frames each, compared at the selection MSD's lags (in records); with
-    ``selection_alpha2`` (the selection MD's alpha2 at those lags) also ``max_abs_alpha2_diff``."""
+    ``selection_alpha2`` (the selection MD's alpha2 at those lags) also ``rms_alpha2_diff`` and
+    ``max_abs_alpha2_diff``."""
     from mdgan.model.generation import generate_positions
 
     lags = np.round(selection_msd.lag_ps / float(standardization["record_dt_ps"])).astype(np.int64)
@@ -59,6 +61,7 @@ def checkpoint_scores(
             row = {"iteration": iteration, **msd_mismatch(md, curve)}
             if selection_alpha2 is not None:
                 alpha2 = displacement_stats(positions, lags, np.empty(0, np.int64), dt_ps).alpha2()
+                row["rms_alpha2_diff"] = float(np.sqrt(np.mean((alpha2 - selection_alpha2) ** 2)))
                 row["max_abs_alpha2_diff"] = float(np.max(np.abs(alpha2 - selection_alpha2)))
             del positions
             rows.append(row)
@@ -66,12 +69,16 @@ def checkpoint_scores(
 
 
 def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
-    """Iterations to generate from, in training order: the last ``pool`` ("final") or the ``pool``
-    with the smallest RMS log MSD ratio ("msd")."""
+    """Iterations to generate from, in training order: the last ``pool`` ("final"), the ``pool`` with
+    the smallest RMS log MSD ratio ("msd"), or with the smallest sum of that and the RMS alpha2
+    difference ("msd_alpha2": both dimensionless, 0.1 is a 10 % MSD or an alpha2 off by 0.1)."""
     if method == "final":
         chosen = scores["iteration"].iloc[-pool:]
     elif method == "msd":
         chosen = scores.nsmallest(pool, "rms_log_msd_ratio")["iteration"]
+    elif method == "msd_alpha2":
+        total = scores["rms_log_msd_ratio"] + scores["rms_alpha2_diff"]
+        chosen = scores.loc[total.nsmallest(pool).index, "iteration"]
     else:
         raise InputError(f"config key validation.checkpoint_selection.method: unknown method {method!r}")
     return sorted(int(i) for i in chosen)
