@@ -112,8 +112,8 @@ def match_target(
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
     quantiles = None
     if van_hove:
-        levels = quantile_levels()
-        quantiles = torch.stack([torch.quantile(torch.cat(d), levels, dim=0) for d in displacements])
+        levels = quantile_levels().numpy()  # numpy: torch.quantile refuses inputs over 2^24 values
+        quantiles = torch.from_numpy(np.stack([np.quantile(torch.cat(d).numpy(), levels, axis=0) for d in displacements]))
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles)
 
 
