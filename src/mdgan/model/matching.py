@@ -46,12 +46,17 @@ def match_lags(stretch_records: int, n_lags: int) -> tuple[int, ...]:
     return tuple(np.unique(np.geomspace(1, stretch_records, n_lags).round().astype(int)).tolist())
 
 
+def positions_from_increments(increments_ang: torch.Tensor) -> torch.Tensor:
+    """(rows, records + 1, 3) positions from 0 of (rows, records, 3) increments."""
+    return torch.nn.functional.pad(increments_ang.cumsum(dim=1), (0, 0, 1, 0))
+
+
 def displacement_moments(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
     """<r^2> (A^2) and <r^4> (A^4) at each lag over every origin and row of (rows, records, 3) increments.
 
     Differentiable; lags must not exceed ``records``.
     """
-    pos = torch.nn.functional.pad(increments_ang.cumsum(dim=1), (0, 0, 1, 0))
+    pos = positions_from_increments(increments_ang)
     r2 = [((pos[:, n:] - pos[:, :-n]) ** 2).sum(dim=-1) for n in lags]
     return torch.stack([x.mean() for x in r2]), torch.stack([(x**2).mean() for x in r2])
 
@@ -59,7 +64,7 @@ def displacement_moments(increments_ang: torch.Tensor, lags: tuple[int, ...]) ->
 def displacement_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1) -> torch.Tensor:
     """Quantiles (A) of the displacement along each axis at each lag, over every ``origin_stride``-th
     origin of every row of (rows, records, 3) increments: (lags, VAN_HOVE_LEVELS, 3). Differentiable."""
-    pos = torch.nn.functional.pad(increments_ang.cumsum(dim=1), (0, 0, 1, 0))
+    pos = positions_from_increments(increments_ang)
     levels = quantile_levels(pos.dtype, pos.device)
     s = origin_stride
     return torch.stack([torch.quantile((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3), levels, dim=0) for n in lags])
@@ -94,14 +99,14 @@ def match_target(
     ends = np.cumsum(lengths)
     sums = np.zeros((2, len(lags)))
     counts = np.zeros(len(lags))
-    displacements: list[list[torch.Tensor]] = [[] for _ in lags]
+    displacements: list[list[np.ndarray]] = [[] for _ in lags]
     for start, end in zip(ends - lengths, ends):
         inc = torch.from_numpy(series[start:end].astype(np.float64) * std_ang + mean_ang)
         usable = [i for i, n in enumerate(lags) if n <= inc.shape[0]]
         if not usable:
             continue
         if van_hove:
-            pos = torch.nn.functional.pad(inc.cumsum(dim=0), (0, 0, 1, 0))
+            pos = positions_from_increments(inc[None])[0].numpy()
             for i in usable:
                 displacements[i].append(pos[lags[i]:] - pos[: -lags[i]])
         r2, r4 = displacement_moments(inc[None], tuple(lags[i] for i in usable))
@@ -113,7 +118,7 @@ def match_target(
     quantiles = None
     if van_hove:
         levels = quantile_levels().numpy()  # numpy: torch.quantile refuses inputs over 2^24 values
-        quantiles = torch.from_numpy(np.stack([np.quantile(torch.cat(d).numpy(), levels, axis=0) for d in displacements]))
+        quantiles = torch.from_numpy(np.stack([np.quantile(np.concatenate(d), levels, axis=0) for d in displacements]))
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles)
 
 

@@ -45,7 +45,8 @@ def checkpoint_scores(
     ``max_abs_alpha2_diff``."""
     from mdgan.model.generation import generate_positions
 
-    lags = np.round(selection_msd.lag_ps / float(standardization["record_dt_ps"])).astype(np.int64)
+    dt_ps = float(standardization["record_dt_ps"])
+    lags = np.round(selection_msd.lag_ps / dt_ps).astype(np.int64)
     md = msd_curve(selection_msd)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,7 +57,6 @@ def checkpoint_scores(
             if lags.max() >= n_records:
                 raise InputError(f"{n_records} generated records are too few for the selection lag {lags.max()}")
             positions = np.load(path, mmap_mode="r")
-            dt_ps = float(standardization["record_dt_ps"])
             curve = msd_curve(msd_samples(positions, lags, dt_ps))
             row = {"iteration": iteration, **msd_mismatch(md, curve)}
             if selection_alpha2 is not None:

@@ -105,8 +105,8 @@ def targets_table(
     """Rows (case, target, generator, value, threshold, met, note) for the issue's targets.
 
     case "synthetic" (issue 12's targets): D within 5% of the exact D; MSD within 10% at every lag
-    from one record to 100 x the window; Wasserstein distance below the baseline's at every lag beyond the window;
-    alpha2 within 0.15 (absolute) of the held-out MD's at every compared lag.
+    from one record to 100 x the window; Wasserstein distance below the baseline's at every lag
+    beyond the window; alpha2 within 0.15 (absolute) of the held-out MD's at every compared lag.
     case "anisotropic": D along the axis normal to the ab plane (z) within 10%, the in-plane D (the
     mean of the two in-plane axes' D, (D_x + D_y) / 2, against the same mean of the reference) within
     10%, and D_z / D_inplane within 10% of the reference's ratio, all against the exact per-axis D
