@@ -9,7 +9,7 @@ import torch
 
 from mdgan.atomic_io import atomic_write
 from mdgan.model.networks import Generator, segment_records
-from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict, settings_from_dict, training_dict
+from mdgan.model.settings import ModelSettings, TrainingSettings, model_dict, settings_from_dict, training_dict
 
 
 def save_generator(
@@ -25,7 +25,7 @@ def save_generator(
     with atomic_write(path) as tmp:
         torch.save(
             {
-                "model": settings_dict(model),
+                "model": model_dict(model),
                 "training": training_dict(training),
                 "standardization": stats,
                 "checkpoint_iterations": [it for it, _ in checkpoints],

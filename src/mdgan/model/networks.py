@@ -87,6 +87,7 @@ class Generator(nn.Module):
         s = settings
         self.latent_dim = s.latent_dim
         self.relaxation_steps = s.relaxation_steps
+        self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
         self.segment_records = segment_records
         self.features = features
         self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope)
@@ -106,11 +107,31 @@ class Generator(nn.Module):
             z = self.latent_step(z, noise.uniform(batch, self.latent_dim))
         return z
 
+    def renew(self, z: torch.Tensor, noise) -> torch.Tensor:
+        """Each chain's latent replaced, with probability ``renewal_probability``, by a freshly relaxed
+        one (:meth:`relax` from its own draws): a renewed chain forgets its past, so no state of a
+        chain (a mobility, a site) outlives a renewal, and the memory of the chain is bounded by a
+        geometric time of mean ``renewal_windows`` windows. The draws are made for every chain, so
+        that a chain's noise does not depend on which others renew."""
+        batch = z.shape[0]
+        renewed = noise.uniform(batch) < self.renewal_probability
+        draws = [noise.uniform(batch, self.latent_dim) for _ in range(self.relaxation_steps + 1)]
+        rows = renewed.nonzero().squeeze(1)
+        if rows.numel() == 0:
+            return z
+        fresh = draws[0][rows]
+        for r in draws[1:]:
+            fresh = self.latent_step(fresh, r[rows])
+        return z.index_put((rows,), fresh)
+
     def rollout(self, z: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n_segments`` chain steps from ``z``: the last latent and the series (batch, n * L, features)."""
+        """``n_segments`` chain steps from ``z`` (each after a :meth:`renew` when renewal is on): the
+        last latent and the series (batch, n * L, features)."""
         batch = z.shape[0]
         segments = []
         for _ in range(n_segments):
+            if self.renewal_probability > 0:
+                z = self.renew(z, noise)
             r = noise.uniform(batch, self.latent_dim)
             eps = noise.normal(batch, self.segment_records, self.features)
             z, y = self.step(z, r, eps)

@@ -10,7 +10,10 @@ from dataclasses import asdict, dataclass, fields
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """Network sizes. A window of ``window_records`` records is ``segments`` segments of L records."""
+    """Network sizes. A window of ``window_records`` records is ``segments`` segments of L records.
+
+    ``renewal_windows``: mean windows between renewals of a chain's latent (0: never; see
+    :meth:`mdgan.model.networks.Generator.renew`)."""
 
     latent_dim: int = 32
     segments: int = 8
@@ -23,6 +26,7 @@ class ModelSettings:
     critic_pointwise_width: int = 64
     leaky_slope: float = 0.3
     relaxation_steps: int = 10
+    renewal_windows: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,15 @@ def settings_dict(settings) -> dict:
 
 
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
+
+
+def model_dict(model: ModelSettings) -> dict:
+    """:func:`settings_dict` of the model settings without ``renewal_windows`` when renewal is off, so
+    that the state fingerprint and generator.pt are what they were before the key existed."""
+    values = settings_dict(model)
+    if model.renewal_windows == 0:
+        del values["renewal_windows"]
+    return values
 
 
 def training_dict(training: TrainingSettings) -> dict:

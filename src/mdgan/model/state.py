@@ -1,8 +1,9 @@
 """Resumable training state: saved atomically, resumed only when made with the same settings and data.
 
 The fingerprint covers the model and training settings except ``iterations`` (raising it continues a
-finished training exactly as a longer run would go) and the training data's values. The coarse-critic
-keys enter it only when that lever is on, so states saved before it existed still resume.
+finished training exactly as a longer run would go) and the training data's values. The keys of an
+off-by-default lever (coarse critics, van Hove matching, latent renewal) enter it only when that lever
+is on, so states saved before it existed still resume.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 
 from mdgan.atomic_io import atomic_write
-from mdgan.model.settings import ModelSettings, TrainingSettings, settings_dict, training_dict
+from mdgan.model.settings import ModelSettings, TrainingSettings, model_dict, training_dict
 
 STATE_FILE = "state.pt"
 
@@ -24,7 +25,7 @@ def fingerprint(model: ModelSettings, training: TrainingSettings, standardizatio
     """sha256 over the settings that shape the training and the training data's values (``data``:
     the windows, and the whole series with its track lengths when the training matches statistics
     or uses coarse critics)."""
-    settings = {"model": settings_dict(model), "training": training_dict(training)}
+    settings = {"model": model_dict(model), "training": training_dict(training)}
     del settings["training"]["iterations"]
     stats = {k: np.asarray(v).tolist() if isinstance(v, np.ndarray) else v for k, v in standardization.items()}
     h = hashlib.sha256(json.dumps([settings, stats], sort_keys=True).encode())
