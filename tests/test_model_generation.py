@@ -1,5 +1,6 @@
 """Generation: chunked equals one-shot, output layout, start positions drawn from the MD."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -26,9 +27,9 @@ STATS = {"mean_ang": [0.01, -0.02, 0.0], "std_ang": [0.1, 0.2, 0.3], "step_skip"
 CPU = torch.device("cpu")
 
 
-def generators(n):
+def generators(n, model=MODEL):
     torch.manual_seed(1)
-    return [build_networks(MODEL, STATS["window_records"])[0].eval() for _ in range(n)]
+    return [build_networks(model, STATS["window_records"])[0].eval() for _ in range(n)]
 
 
 def tracks(seed=0, n_frames=6, n_ions=3):
@@ -42,9 +43,9 @@ def tracks(seed=0, n_frames=6, n_ions=3):
     )
 
 
-@pytest.mark.parametrize("n_checkpoints", [1, 2])
-def test_chunked_equals_one_shot(tmp_path, n_checkpoints):
-    gens = generators(n_checkpoints)
+@pytest.mark.parametrize("n_checkpoints, renewal_windows", [(1, 0), (2, 0), (2, 1.5)])
+def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows):
+    gens = generators(n_checkpoints, dataclasses.replace(MODEL, renewal_windows=renewal_windows))
     starts = np.random.default_rng(3).normal(size=(10, 3))
     one = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=10, chunk_records=10_000, rng_block_ions=2, seed=5)
     chunked = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=4, chunk_records=5, rng_block_ions=2, seed=5)

@@ -1,5 +1,6 @@
 """Shapes, dtypes and the latent standardisation of the MD-GAN networks; settings defaults."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import yaml
 
 from mdgan.model.networks import build_networks, segment_records
 from mdgan.model.noise import Noise
-from mdgan.model.settings import GenerationSettings, ModelSettings, TrainingSettings, settings_dict
+from mdgan.model.settings import GenerationSettings, ModelSettings, TrainingSettings, model_dict, settings_dict
 
 SMALL = ModelSettings(latent_dim=8, segments=4, latent_width=16, decoder_width=16, critic_width=16,
                       critic_pointwise_width=8, relaxation_steps=3)
@@ -48,6 +49,30 @@ def test_segment_noise_changes_the_segment(nets):
     a = generator.decoder(z, torch.randn(3, 8, 3))
     b = generator.decoder(z, torch.randn(3, 8, 3))
     assert not torch.allclose(a, b)
+
+
+def test_renewal_forgets_where_the_chain_was():
+    generator = build_networks(dataclasses.replace(SMALL, renewal_windows=0.1), window_records=32)[0]
+    assert generator.renewal_probability > 1  # every chain renewed before every step
+    series = []
+    for z in (torch.zeros(6, 8), 5 * torch.randn(6, 8)):
+        torch.manual_seed(2)
+        series.append(generator.rollout(z, 3, Noise(torch.device("cpu")))[1])
+    torch.testing.assert_close(series[0], series[1], rtol=0, atol=0)
+
+
+def test_renewal_replaces_the_expected_share_of_chains():
+    torch.manual_seed(0)
+    generator = build_networks(dataclasses.replace(SMALL, renewal_windows=2.5), window_records=32)[0]
+    assert generator.renewal_probability == pytest.approx(0.1)  # 1 / (2.5 windows x 4 segments)
+    z = torch.zeros(20_000, 8)
+    renewed = (generator.renew(z, Noise(torch.device("cpu"))) != 0).any(dim=1).float().mean().item()
+    assert renewed == pytest.approx(0.1, abs=0.007)  # 3.3 sigma of a binomial share
+
+
+def test_renewal_keys_are_recorded_only_when_on():
+    assert "renewal_windows" not in model_dict(SMALL)
+    assert model_dict(dataclasses.replace(SMALL, renewal_windows=8))["renewal_windows"] == 8
 
 
 def test_critic_has_no_normalisation_layers(nets):
