@@ -28,6 +28,7 @@ from mdgan.model.drift import ensemble_drift, remove_mean_increment
 from mdgan.model.networks import Generator
 from mdgan.model.noise import START_STREAM, BlockNoise
 from mdgan.model.settings import GenerationSettings, settings_dict
+from mdgan.model.symmetry import generator_frame_msd, ion_axis_orders
 
 
 def start_positions(tracks: list[IonTracks], n_ions: int, seed: int) -> np.ndarray:
@@ -79,7 +80,8 @@ def _generate_range(
     bar: tqdm,
 ) -> None:
     """Ions [first, stop) of ``out`` (ions, records, 3): start, then the cumulative sum of generated
-    increments de-standardised with ``mean_ang`` and ``std_ang`` (A per record)."""
+    increments de-standardised with ``mean_ang`` and ``std_ang`` (A per record), their axes exchanged
+    per ion as ``settings.equivalent_axes`` asks (:mod:`mdgan.model.symmetry`)."""
     device = mean_ang.device
     n_ions, n_records = stop - first, out.shape[1]
     L = generator.segment_records
@@ -87,13 +89,19 @@ def _generate_range(
     noise = BlockNoise(device, settings.seed, first, stop, settings.rng_block_ions)
     out[first:stop, 0] = starts_ang[first:stop]
     carry = torch.tensor(starts_ang[first:stop], dtype=torch.float64, device=device)  # a copy: updated in place
+    orders = None
+    if settings.equivalent_axes:
+        orders = torch.as_tensor(ion_axis_orders(settings.equivalent_axes, first, stop), device=device)[:, None]
     z = generator.relax(n_ions, noise)
     record = 1
     while record < n_records:
         n = min(segments_per_chunk * L, n_records - record)
         z, series = generator.rollout(z, math.ceil(n / L), noise)
         # float32 sums within a chunk, float64 carry between chunks: exact enough, cheap on any device
-        local = destandardise(series[:, :n], mean_ang, std_ang).cumsum(dim=1)
+        local = destandardise(series[:, :n], mean_ang, std_ang)
+        if orders is not None:
+            local = local.gather(2, orders.expand(-1, n, -1))
+        local = local.cumsum(dim=1)
         out[first:stop, record : record + n] = (local + carry.float()[:, None, :]).cpu().numpy()
         carry += local[:, -1]
         record += n
@@ -138,7 +146,8 @@ def generate_positions(
                     _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s, bar)
         bar.close()
         shares = checkpoint_shares(s.n_ions, len(generators), s.rng_block_ions)
-        removed = (remove_mean_increment(out, shares, s.chunk_ions, s.chunk_records) if s.zero_mean
+        orders = ion_axis_orders(s.equivalent_axes, 0, s.n_ions) if s.equivalent_axes else None
+        removed = (remove_mean_increment(out, shares, s.chunk_ions, s.chunk_records, orders) if s.zero_mean
                    else [[0.0, 0.0, 0.0] for _ in shares])
         out.flush()
         del out
@@ -207,7 +216,9 @@ def generate(
 ) -> dict:
     """Start positions from the MD, the positions file, and its meta data (returned). ``replicas``:
     per replica its checkpoints (iteration, network); each replica generates an equal, contiguous
-    share of the ions, its checkpoints in turn an equal share of that (``meta["replicas"]``)."""
+    share of the ions, its checkpoints in turn an equal share of that (``meta["replicas"]``). With
+    ``settings.equivalent_axes``, ``meta["generator_frame_msd_ang2"]`` holds the per-axis MSD over the
+    whole series in the generator's own axes (:func:`mdgan.model.symmetry.generator_frame_msd`)."""
     t0 = time.perf_counter()
     ions = replica_ions(settings.n_ions, [len(r) for r in replicas], settings.rng_block_ions)
     starts = start_positions(tracks, settings.n_ions, settings.seed)
@@ -218,5 +229,7 @@ def generate(
     meta = generation_meta(standardization, settings, n_records, iterations, removed, drift, time.perf_counter() - t0)
     meta["replicas"] = [{"replica": r, "checkpoints": [it for it, _ in checkpoints], "ions": list(share)}
                         for r, (checkpoints, share) in enumerate(zip(replicas, ions))]
+    if settings.equivalent_axes:
+        meta["generator_frame_msd_ang2"] = generator_frame_msd(np.load(path, mmap_mode="r"), settings.equivalent_axes)
     meta["device"] = str(device)
     return meta

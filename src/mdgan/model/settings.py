@@ -88,6 +88,7 @@ class GenerationSettings:
     chunk_records: int = 2048
     rng_block_ions: int = 256
     zero_mean: bool = True
+    equivalent_axes: str = ""
     seed: int = 0
 
 
