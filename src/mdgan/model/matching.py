@@ -24,14 +24,16 @@ VAN_HOVE_ORIGIN_STRIDE = 4  # generated displacements from every 4th origin: a q
 
 @dataclass(frozen=True)
 class MatchTarget:
-    """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2), alpha2(t) and, for
-    van Hove matching, ``quantiles_ang`` (lags, VAN_HOVE_LEVELS, 3): quantiles of the displacement
-    along each axis (A), the self van Hove function per axis."""
+    """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2), alpha2(t),
+    ``axis_correlation`` (lags, 3): the correlation coefficients of the displacement's xy, xz and yz
+    components and, for van Hove matching, ``quantiles_ang`` (lags, VAN_HOVE_LEVELS, 3): quantiles of
+    the displacement along each axis (A), the self van Hove function per axis."""
 
     lags: tuple[int, ...]
     msd_ang2: torch.Tensor
     alpha2: torch.Tensor
     quantiles_ang: torch.Tensor | None = None
+    axis_correlation: torch.Tensor | None = None
 
 
 def quantile_levels(dtype=torch.float64, device=None) -> torch.Tensor:
@@ -59,6 +61,27 @@ def displacement_moments(increments_ang: torch.Tensor, lags: tuple[int, ...]) ->
     pos = positions_from_increments(increments_ang)
     r2 = [((pos[:, n:] - pos[:, :-n]) ** 2).sum(dim=-1) for n in lags]
     return torch.stack([x.mean() for x in r2]), torch.stack([(x**2).mean() for x in r2])
+
+
+AXIS_PAIRS = ((0, 1), (0, 2), (1, 2))
+
+
+def displacement_products(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> torch.Tensor:
+    """(lags, 6) mean over every origin and row of the displacement's products x^2, y^2, z^2, xy, xz,
+    yz (A^2) of (rows, records, 3) increments. Differentiable."""
+    pos = positions_from_increments(increments_ang)
+    rows = []
+    for n in lags:
+        d = pos[:, n:] - pos[:, :-n]
+        rows.append(torch.cat([(d**2).mean(dim=(0, 1)), torch.stack([(d[..., i] * d[..., j]).mean() for i, j in AXIS_PAIRS])]))
+    return torch.stack(rows)
+
+
+def axis_correlation(products: torch.Tensor) -> torch.Tensor:
+    """(lags, 3) correlation coefficients of the xy, xz, yz displacement components from
+    :func:`displacement_products` (about the origin: the mean displacement is zero)."""
+    return torch.stack([products[:, 3 + k] / torch.sqrt(products[:, i] * products[:, j])
+                        for k, (i, j) in enumerate(AXIS_PAIRS)], dim=1)
 
 
 def displacement_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1) -> torch.Tensor:
@@ -98,6 +121,7 @@ def match_target(
         )
     ends = np.cumsum(lengths)
     sums = np.zeros((2, len(lags)))
+    product_sums = np.zeros((len(lags), 6))
     counts = np.zeros(len(lags))
     displacements: list[list[np.ndarray]] = [[] for _ in lags]
     for start, end in zip(ends - lengths, ends):
@@ -113,13 +137,16 @@ def match_target(
         n_origins = np.array([inc.shape[0] - lags[i] + 1 for i in usable])
         sums[0, usable] += r2.numpy() * n_origins
         sums[1, usable] += r4.numpy() * n_origins
+        product_sums[usable] += displacement_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None]
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
     quantiles = None
     if van_hove:
         levels = quantile_levels().numpy()  # numpy: torch.quantile refuses inputs over 2^24 values
         quantiles = torch.from_numpy(np.stack([np.quantile(np.concatenate(d), levels, axis=0) for d in displacements]))
-    return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles)
+    correlation = axis_correlation(torch.from_numpy(product_sums / counts[:, None]))
+    return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles,
+                       axis_correlation=correlation)
 
 
 def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
@@ -137,10 +164,14 @@ def matching_loss(
     msd_weight: float,
     alpha2_weight: float,
     van_hove_weight: float = 0.0,
+    cross_axis_weight: float = 0.0,
 ) -> torch.Tensor:
     """msd_weight * mean over lags of ln(MSD_gen / MSD_target)^2 + alpha2_weight * mean (alpha2 difference)^2
     + van_hove_weight * :func:`van_hove_distance` (needs ``target.quantiles_ang``; the generated
-    quantiles from every VAN_HOVE_ORIGIN_STRIDE-th origin).
+    quantiles from every VAN_HOVE_ORIGIN_STRIDE-th origin) + cross_axis_weight * mean over lags and
+    axis pairs of the squared difference of the displacement components' correlation coefficients
+    (:func:`axis_correlation`): per-axis statistics cannot see axes that move together, i.e. a
+    preferred diagonal direction.
 
     stretch_ang: (batch, records, 3) generated increments in A per record, records >= the longest lag.
     """
@@ -153,4 +184,7 @@ def matching_loss(
     if van_hove_weight > 0:
         quantiles = displacement_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE)
         loss = loss + van_hove_weight * van_hove_distance(quantiles, target.quantiles_ang.to(quantiles.device))
+    if cross_axis_weight > 0:
+        correlation = axis_correlation(displacement_products(stretch_ang.double(), target.lags))
+        loss = loss + cross_axis_weight * (correlation - target.axis_correlation.to(correlation.device)).pow(2).mean()
     return loss.float()

@@ -49,6 +49,7 @@ class TrainingSettings:
     match_weight: float = 30.0
     match_alpha2_weight: float = 10.0
     match_van_hove_weight: float = 0.0
+    match_cross_axis_weight: float = 0.0
     match_windows: int = 2
     match_lags: int = 16
     coarse_critic_factors: tuple[int, ...] = ()
@@ -59,7 +60,8 @@ class TrainingSettings:
     @property
     def matching(self) -> bool:
         """Whether the generator step adds the statistic-matching term (:mod:`mdgan.model.matching`)."""
-        return self.match_weight > 0 or self.match_alpha2_weight > 0 or self.match_van_hove_weight > 0
+        return (self.match_weight > 0 or self.match_alpha2_weight > 0 or self.match_van_hove_weight > 0
+                or self.match_cross_axis_weight > 0)
 
     @property
     def coarse_critic(self) -> bool:
@@ -118,12 +120,13 @@ def model_dict(model: ModelSettings) -> dict:
 
 def training_dict(training: TrainingSettings) -> dict:
     """:func:`settings_dict` of the training settings without the keys of a lever that is off (the
-    coarse critics, van Hove matching), so that the state fingerprint and generator.pt are what they
+    coarse critics, van Hove and cross-axis matching), so that the state fingerprint and generator.pt are what they
     were before the keys existed."""
     values = settings_dict(training)
     if not training.coarse_critic:
         for key in COARSE_KEYS:
             del values[key]
-    if training.match_van_hove_weight == 0:
-        del values["match_van_hove_weight"]
+    for key in ("match_van_hove_weight", "match_cross_axis_weight"):
+        if values[key] == 0:
+            del values[key]
     return values
