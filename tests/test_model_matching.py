@@ -205,3 +205,40 @@ def test_training_with_van_hove_matching_alone_runs(tmp_path):
                                 match_van_hove_weight=1.0, match_windows=4)
     result = train(windows, stats, TINY, settings, tmp_path, CPU, progress=False, series=(series, np.full(4, 40)))
     assert np.isfinite(result.log["generator_loss"]).all()
+
+
+def test_axis_correlation_of_correlated_and_independent_components():
+    from mdgan.model.matching import axis_correlation, displacement_products
+
+    rng = np.random.default_rng(7)
+    inc = rng.normal(size=(64, 200, 3))
+    inc[..., 2] = 0.6 * inc[..., 0] + 0.8 * inc[..., 2]  # corr(x, z) = 0.6 at every lag, y independent
+    target = match_target(inc.reshape(-1, 3).astype(np.float32), np.full(64, 200), np.zeros(3), np.ones(3), (1, 10))
+    np.testing.assert_allclose(target.axis_correlation[:, 1].numpy(), 0.6, atol=0.03)
+    np.testing.assert_allclose(target.axis_correlation[:, [0, 2]].numpy(), 0.0, atol=0.03)
+    products = displacement_products(torch.from_numpy(inc), (10,))
+    assert products.shape == (1, 6)
+    np.testing.assert_allclose(products[0, :3].numpy(), 10.0, rtol=0.05)  # <x^2> = lag x unit variance
+    np.testing.assert_allclose(axis_correlation(products).numpy(), target.axis_correlation[1:].numpy(), atol=1e-5)
+
+
+def test_cross_axis_term_is_zero_on_the_target_and_sees_a_diagonal_preference():
+    rng = np.random.default_rng(8)
+    independent = rng.normal(size=(6, 300, 3))
+    diagonal = independent.copy()
+    diagonal[..., 1] += diagonal[..., 0]  # x and y move together: per-axis statistics alike up to scale
+    target = match_target(independent.reshape(-1, 3).astype(np.float32), np.full(6, 300), np.zeros(3), np.ones(3),
+                          (1, 8, 40))
+    on_target = matching_loss(torch.from_numpy(independent.astype(np.float32).astype(np.float64)), target,
+                              0.0, 0.0, 0.0, 1.0)
+    off_target = matching_loss(torch.from_numpy(diagonal), target, 0.0, 0.0, 0.0, 1.0)
+    assert on_target.item() == pytest.approx(0.0, abs=1e-10)
+    assert off_target.item() == pytest.approx(0.5 / 3, rel=0.15)  # corr(x, x + y)^2 = 1 / 2, one pair of 3
+
+
+def test_cross_axis_matching_off_leaves_the_settings_record_as_it_was():
+    from mdgan.model.settings import training_dict
+
+    assert "match_cross_axis_weight" not in training_dict(TrainingSettings())
+    assert training_dict(TrainingSettings(match_cross_axis_weight=2.0))["match_cross_axis_weight"] == 2.0
+    assert TrainingSettings(match_weight=0, match_alpha2_weight=0, match_cross_axis_weight=1.0).matching
