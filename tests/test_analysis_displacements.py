@@ -137,3 +137,20 @@ def test_wasserstein_floor_is_the_noise_of_a_perfect_generator_of_that_many_ions
     # an iid bootstrap of samples would ignore the correlation and be far too strict
     iid = wasserstein_ang(md[rng.integers(md.size, size=md.size)], md)
     assert iid < 0.5 * floors[40]
+
+
+def test_axis_correlation_sees_diagonal_motion_that_each_axis_alone_hides(tmp_path):
+    rng = np.random.default_rng(11)
+    steps = rng.normal(size=(40, 300, 3))
+    diagonal = steps.copy()
+    diagonal[..., 1] = (steps[..., 0] + steps[..., 1]) / np.sqrt(2)  # same variance along y, tied to x
+    lags, sample_lags = np.array([1, 10, 50]), np.array([10])
+    free = displacement_stats(steps.cumsum(axis=1), lags, sample_lags, 0.1)
+    tied = displacement_stats(diagonal.cumsum(axis=1), lags, sample_lags, 0.1)
+    assert np.all(free.axis_correlation() < 0.08)
+    np.testing.assert_allclose(tied.axis_correlation(), 1 / np.sqrt(2), atol=0.08)
+    np.testing.assert_allclose(tied.msd_ang2, free.msd_ang2, rtol=0.15)  # per-axis variances alike
+    save_stats(tied, tmp_path / "s.npz")
+    np.testing.assert_allclose(load_stats(tmp_path / "s.npz").axis_correlation(), tied.axis_correlation())
+    pooled = combine_stats([free, free])
+    np.testing.assert_allclose(pooled.axis_correlation(), free.axis_correlation())

@@ -47,7 +47,7 @@ def test_protocol_runs_on_the_tiny_config(tmp_path):
         assert positions.shape == (16, 64, 3) and positions.dtype == np.float32
     table = pd.read_csv(v / "comparison.csv")
     assert set(table["quantity"]) == {"D_cm2_s", "D_x_cm2_s", "D_y_cm2_s", "D_z_cm2_s", "msd_ang2",
-                                      "wasserstein_ang", "alpha2"}  # no exact D given: no D_truth rows
+                                      "wasserstein_ang", "alpha2", "axis_correlation"}  # no exact D given: no D_truth rows
     msd = table[table["quantity"] == "msd_ang2"]
     # held-out pieces: run2 frames 24-47 (24 frames) and run3 (48): lags to half of 48 records
     assert msd["lag_records"].min() == 1 and msd["lag_records"].max() == 23

@@ -1,4 +1,5 @@
-"""Generated series against the MD it was trained on: D, MSD ratios, alpha2, Wasserstein distances."""
+"""Generated series against the MD it was trained on: D, MSD ratios, alpha2, axis correlation, Wasserstein
+distances."""
 
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ def comparison_table(
     D_<axis>_cm2_s: the same along each axis of ``axis_fits`` (axis -> (MD fit, MD-GAN fit)).
     msd_ang2: pooled MSD.
     alpha2: non-Gaussian parameter (no error, no ratio).
+    axis_correlation: the largest |correlation| between two Cartesian components of the displacement
+    (DisplacementStats.axis_correlation; about 0 where the axes move independently; no error, no ratio).
     mean_displacement_ang: length of the mean displacement vector (a drift; ~0 without one), its
     error the length sampling noise over ions alone gives it.
     wasserstein_ang: ``generated`` is the Wasserstein-1 distance between the generated and the MD
@@ -70,6 +73,7 @@ def comparison_table(
     rows = [_d_row("D_cm2_s", md_fit, generated_fit)]
     rows += [_d_row(f"D_{axis}_cm2_s", md, gen) for axis, (md, gen) in (axis_fits or {}).items()]
     md_alpha2, gen_alpha2 = md_displacements.alpha2(), generated_displacements.alpha2()
+    md_correlation, gen_correlation = md_displacements.axis_correlation(), generated_displacements.axis_correlation()
     for lag in np.asarray(lags_ps, dtype=np.float64):
         region = lag_region(lag, window_ps, matched_ps)
         md_value = _at(md_msd.lag_ps, md_msd.msd_ang2, lag, "the MD MSD")
@@ -82,6 +86,11 @@ def comparison_table(
         rows.append(dict(quantity="alpha2", lag_ps=lag, region=region,
                          md=_at(md_displacements.lag_ps, md_alpha2, lag, "the MD alpha2"), md_err=np.nan,
                          generated=_at(generated_displacements.lag_ps, gen_alpha2, lag, "the generated alpha2"),
+                         generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
+        rows.append(dict(quantity="axis_correlation", lag_ps=lag, region=region,
+                         md=_at(md_displacements.lag_ps, md_correlation, lag, "the MD axis correlation"), md_err=np.nan,
+                         generated=_at(generated_displacements.lag_ps, gen_correlation, lag,
+                                       "the generated axis correlation"),
                          generated_err=np.nan, ratio=np.nan, ratio_err=np.nan))
         rows.append(dict(quantity="mean_displacement_ang", lag_ps=lag, region=region,
                          md=_at(md_displacements.lag_ps, md_displacements.mean_displacement_ang, lag, "the MD drift"),

@@ -34,6 +34,7 @@ class DisplacementStats:
     sum_dr_ang: (lags, 3) sum of the displacement vectors (a drift shows here), or None.
     n_ions, sum_sq_ion_mean_dr_ang2: the ions and, (lags, 3), the sum over ions of the square of each
     ion's mean displacement over its origins: the standard error of the mean displacement over ions.
+    sum_outer_ang2: (lags, 3, 3) sum of the displacement's outer products dr_i dr_j, or None.
     """
 
     lag_steps: np.ndarray
@@ -47,6 +48,7 @@ class DisplacementStats:
     sum_dr_ang: np.ndarray | None = None
     n_ions: int = 0
     sum_sq_ion_mean_dr_ang2: np.ndarray | None = None
+    sum_outer_ang2: np.ndarray | None = None
 
     @property
     def lag_ps(self) -> np.ndarray:
@@ -84,6 +86,18 @@ class DisplacementStats:
         r2 = self.sum_r2_ang2 / self.count
         r4 = self.sum_r4_ang4 / self.count
         return dims * r4 / ((dims + 2) * r2**2) - 1.0
+
+    def axis_correlation(self) -> np.ndarray:
+        """Largest |correlation coefficient| between two Cartesian components of the displacement at
+        each lag (about the origin), 0 when the axes move independently: a value near 1 means ions move
+        along diagonals, a preferred direction that statistics along each axis do not show. NaN
+        where the outer products were not kept."""
+        if self.sum_outer_ang2 is None:
+            return np.full(self.count.shape, np.nan)
+        c = self.sum_outer_ang2 / self.count[:, None, None]
+        scale = np.sqrt(np.einsum("lii->li", c))
+        coefficients = c / (scale[:, :, None] * scale[:, None, :])
+        return np.abs(coefficients[:, [0, 0, 1], [1, 2, 2]]).max(axis=1)
 
     def _sample_index(self, lag_ps: float) -> int:
         match = np.flatnonzero(np.isclose(self.sample_lag_ps, lag_ps, rtol=1e-6))
@@ -130,6 +144,7 @@ def displacement_stats(
     sum_r4 = np.zeros(lags.size)
     sum_dr = np.zeros((lags.size, 3))
     sum_sq_ion_mean = np.zeros((lags.size, 3))
+    sum_outer = np.zeros((lags.size, 3, 3))
     samples: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
     samples_ion: dict[int, list[np.ndarray]] = {int(m): [] for m in sample_lags}
     for start in range(0, n_ions, chunk_ions):
@@ -145,6 +160,8 @@ def displacement_stats(
             r2 = np.sum(dr**2, axis=-1)
             sum_dr[j] += dr.sum(axis=(0, 1))
             sum_sq_ion_mean[j] += np.sum(dr.mean(axis=1) ** 2, axis=0)
+            flat = dr.reshape(-1, 3)
+            sum_outer[j] += flat.T @ flat
             count[j] += r2.size
             sum_r2[j] += r2.sum()
             sum_r4[j] += np.sum(r2**2)
@@ -157,6 +174,7 @@ def displacement_stats(
         sum_dr_ang=sum_dr,
         n_ions=int(n_ions),
         sum_sq_ion_mean_dr_ang2=sum_sq_ion_mean,
+        sum_outer_ang2=sum_outer,
         sample_lag_steps=sample_lags,
         samples_ang=tuple(np.concatenate(samples[int(m)]) for m in sample_lags),
         samples_ion=tuple(np.concatenate(samples_ion[int(m)]) for m in sample_lags),
@@ -183,6 +201,9 @@ def combine_stats(stats: Sequence[DisplacementStats]) -> DisplacementStats:
         sum_sq_ion_mean_dr_ang2=(
             None if any(s.sum_sq_ion_mean_dr_ang2 is None for s in stats)
             else np.sum([s.sum_sq_ion_mean_dr_ang2 for s in stats], axis=0)
+        ),
+        sum_outer_ang2=(
+            None if any(s.sum_outer_ang2 is None for s in stats) else np.sum([s.sum_outer_ang2 for s in stats], axis=0)
         ),
         sample_lag_steps=first.sample_lag_steps,
         samples_ang=tuple(np.concatenate(group) for group in zip(*(s.samples_ang for s in stats))),
@@ -230,6 +251,8 @@ def save_stats(stats: DisplacementStats, path: str | Path) -> None:
         arrays["sum_dr_ang"] = stats.sum_dr_ang
     if stats.sum_sq_ion_mean_dr_ang2 is not None:
         arrays["sum_sq_ion_mean_dr_ang2"] = stats.sum_sq_ion_mean_dr_ang2
+    if stats.sum_outer_ang2 is not None:
+        arrays["sum_outer_ang2"] = stats.sum_outer_ang2
     save_npz(
         path,
         lag_steps=stats.lag_steps,
@@ -255,6 +278,7 @@ def load_stats(path: str | Path) -> DisplacementStats:
             sum_dr_ang=data["sum_dr_ang"] if "sum_dr_ang" in data else None,
             n_ions=int(data["n_ions"]) if "n_ions" in data else 0,
             sum_sq_ion_mean_dr_ang2=data["sum_sq_ion_mean_dr_ang2"] if "sum_sq_ion_mean_dr_ang2" in data else None,
+            sum_outer_ang2=data["sum_outer_ang2"] if "sum_outer_ang2" in data else None,
             sample_lag_steps=sample_lags,
             samples_ang=tuple(data[f"samples_{i}"] for i in range(sample_lags.size)),
             samples_ion=tuple(data[f"samples_ion_{i}"] for i in range(sample_lags.size)),

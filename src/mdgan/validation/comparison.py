@@ -139,13 +139,14 @@ def _padded_displacements(positions_ang, lag_steps, sample_lag_steps, dt_ps, max
     fits, sample_fits = lag_steps < n_records, sample_lag_steps < n_records
     s = displacement_stats(positions_ang, lag_steps[fits], sample_lag_steps[sample_fits], dt_ps, max_origins)
     count, r2, r4 = (np.zeros(lag_steps.size) for _ in range(3))
-    count[fits], r2[fits], r4[fits] = s.count, s.sum_r2_ang2, s.sum_r4_ang4
+    outer = np.zeros((lag_steps.size, 3, 3))
+    count[fits], r2[fits], r4[fits], outer[fits] = s.count, s.sum_r2_ang2, s.sum_r4_ang4, s.sum_outer_ang2
     samples, sample_ions = iter(s.samples_ang), iter(s.samples_ion)
     return DisplacementStats(
         lag_steps, dt_ps, count, r2, r4, sample_lag_steps,
         tuple(next(samples) if ok else np.empty(0, np.float32) for ok in sample_fits),
         tuple(next(sample_ions) if ok else np.empty(0, np.int32) for ok in sample_fits),
-        n_ions=s.n_ions,
+        n_ions=s.n_ions, sum_outer_ang2=outer,
     )
 
 
@@ -209,6 +210,7 @@ def training_stats(
     displacements = replace(
         d, count=np.where(keep, d.count, 0.0), sum_r2_ang2=np.where(keep, d.sum_r2_ang2, 0.0),
         sum_r4_ang4=np.where(keep, d.sum_r4_ang4, 0.0), sum_dr_ang=None,
+        sum_outer_ang2=np.where(keep[:, None, None], d.sum_outer_ang2, 0.0),
         samples_ang=tuple(x if ok else np.empty(0, np.float32) for x, ok in zip(d.samples_ang, sample_keep)),
         samples_ion=tuple(x if ok else np.empty(0, np.int32) for x, ok in zip(d.samples_ion, sample_keep)),
     )
@@ -298,7 +300,8 @@ def fidelity_table(
     against it); wasserstein_ang at the
     distribution lags (``heldout`` is the floor: what a perfect generator with as many ions as the
     largest generated set would show, ``<name>`` the distance to the MD, ``<name>_ratio`` distance /
-    floor); alpha2 at every lag (no errors).
+    floor); alpha2 and axis_correlation (the largest |correlation| between two components of the
+    displacement, :meth:`DisplacementStats.axis_correlation`) at every lag (no errors).
     ``training`` (the training part's MD, ``training_stats``), if given, adds the same four columns
     named ``training_md`` (a perfect model of the training part), NaN at lags it does not support.
     ``region`` (mdgan.analysis.lags.REGIONS): inside the window, matched (up to ``matched_records``,
@@ -319,6 +322,8 @@ def fidelity_table(
     msd = pd.DataFrame({**base, "heldout": h.msd_ang2, "heldout_err": h.msd_err_ang2})
     alpha = pd.DataFrame({**base, "quantity": "alpha2", "heldout": heldout.displacements.alpha2(),
                           "heldout_err": np.nan})
+    correlation = pd.DataFrame({**base, "quantity": "axis_correlation",
+                                "heldout": heldout.displacements.axis_correlation(), "heldout_err": np.nan})
     dist_ps = grid.distribution * grid.record_dt_ps
     held = heldout.displacements
     n_generated_ions = max((s.displacements.n_ions for s in generated.values()), default=held.n_ions)
@@ -336,6 +341,8 @@ def fidelity_table(
         with np.errstate(divide="ignore", invalid="ignore"):  # unsupported lags (training part): NaN
             c = g.curve
             alpha[name], alpha[f"{name}_err"] = g.displacements.alpha2(), np.nan
+            correlation[name], correlation[f"{name}_err"] = g.displacements.axis_correlation(), np.nan
+        correlation[f"{name}_ratio"], correlation[f"{name}_ratio_err"] = np.nan, np.nan
         msd[name], msd[f"{name}_err"] = c.msd_ang2, c.msd_err_ang2
         msd[f"{name}_ratio"], msd[f"{name}_ratio_err"] = ratio_with_error(h.msd_ang2, h.msd_err_ang2, c.msd_ang2, c.msd_err_ang2)
         alpha[f"{name}_ratio"], alpha[f"{name}_ratio_err"] = np.nan, np.nan
@@ -349,4 +356,4 @@ def fidelity_table(
     if truth_D_cm2_s is not None:
         d_rows.append(_d_row(D_TRUTH_QUANTITY, truth_D_cm2_s, 0.0, fits))
     d_rows += _axis_rows(heldout, sources, truth_D_axes_cm2_s)
-    return pd.concat([pd.DataFrame(d_rows), msd, wass, alpha], ignore_index=True)
+    return pd.concat([pd.DataFrame(d_rows), msd, wass, alpha, correlation], ignore_index=True)
