@@ -6,12 +6,13 @@ Cases (each in its own working directory under --out, with a full config of abso
              generated first if missing); targets (issue 12): D within 5% of the exact D, MSD within
              10% at every lag from one record to 100 x the training window, Wasserstein distance below the
              baseline's at every compared lag beyond the window; alpha2 within 0.15 of the held-out MD's
-             at every compared lag.
+             at every compared lag; the axis correlation (do ions move along diagonals?) within 0.1
+             of the held-out MD's at every compared lag.
   anisotropic
              config/anisotropic_synthetic.yaml: hopping three times faster along z with exact D per axis
              (resources/synthetic/anisotropic/, generated first if missing); targets: D_z, the in-plane
              D (D_x + D_y) / 2 and D_z / D_inplane each within 10% of the exact ones, then the synthetic
-             case's MSD, Wasserstein and alpha2 targets.
+             case's MSD, Wasserstein, alpha2 and axis-correlation targets.
   lgps       config/lgps.yaml with validation on: trained on run1, checkpoints on the first 30% of
              run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
 Each MSD and alpha2 target also gets a reference row "training MD (perfect model)": the training part's
