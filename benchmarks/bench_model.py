@@ -52,14 +52,19 @@ def sizes(name: str) -> tuple[ModelSettings, TrainingSettings, GenerationSetting
             settings_from_dict(GenerationSettings, config.get("generation")))
 
 
-LEVERS = {"van Hove matching (weight 30)": {"match_van_hove_weight": 30.0}}  # training levers off by default
+LEVERS = {  # levers off by default (model or training keys)
+    "van Hove matching (weight 30)": {"match_van_hove_weight": 30.0},
+    "cross-axis matching (weight 30)": {"match_cross_axis_weight": 30.0},
+    "latent renewal (8 windows)": {"renewal_windows": 8.0},
+}
 
 
 def training_rate(name: str, n_short: int, n_long: int, **changes) -> tuple[float, float]:
     """Iterations per wall-clock second and per CPU second (all threads), from the difference of two
-    fresh runs (removes set-up and warm-up); ``changes`` to the size's training settings."""
+    fresh runs (removes set-up and warm-up); ``changes`` to the size's model or training settings."""
     model, training, _ = sizes(name)
-    training = TrainingSettings(**{**training.__dict__, **changes})
+    model = ModelSettings(**{**model.__dict__, **{k: v for k, v in changes.items() if hasattr(model, k)}})
+    training = TrainingSettings(**{**training.__dict__, **{k: v for k, v in changes.items() if hasattr(training, k)}})
     windows = np.random.default_rng(0).normal(size=(12_300, 128, 3)).astype(np.float32)
     track = 128 * training.match_windows  # consecutive windows as the whole series, for statistic matching
     n_tracks = windows.shape[0] * 128 // track
