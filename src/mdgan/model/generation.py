@@ -77,11 +77,12 @@ def _generate_range(
     mean_ang: torch.Tensor,
     std_ang: torch.Tensor,
     settings: GenerationSettings,
+    orders: np.ndarray | None,
     bar: tqdm,
 ) -> None:
     """Ions [first, stop) of ``out`` (ions, records, 3): start, then the cumulative sum of generated
     increments de-standardised with ``mean_ang`` and ``std_ang`` (A per record), their axes exchanged
-    per ion as ``settings.equivalent_axes`` asks (:mod:`mdgan.model.symmetry`)."""
+    per ion as ``orders`` ((stop - first, 3) from :mod:`mdgan.model.symmetry`, or None) says."""
     device = mean_ang.device
     n_ions, n_records = stop - first, out.shape[1]
     L = generator.segment_records
@@ -89,9 +90,8 @@ def _generate_range(
     noise = BlockNoise(device, settings.seed, first, stop, settings.rng_block_ions)
     out[first:stop, 0] = starts_ang[first:stop]
     carry = torch.tensor(starts_ang[first:stop], dtype=torch.float64, device=device)  # a copy: updated in place
-    orders = None
-    if settings.equivalent_axes:
-        orders = torch.as_tensor(ion_axis_orders(settings.equivalent_axes, first, stop), device=device)[:, None]
+    if orders is not None:
+        orders = torch.as_tensor(orders, device=device)[:, None]
     z = generator.relax(n_ions, noise)
     record = 1
     while record < n_records:
@@ -135,6 +135,7 @@ def generate_positions(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    orders = ion_axis_orders(s.equivalent_axes, 0, s.n_ions) if s.equivalent_axes else None
     try:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(s.n_ions, n_records, 3))
         bar = tqdm(total=s.n_ions * (n_records - 1), file=sys.stderr, mininterval=10, disable=not progress,
@@ -143,10 +144,10 @@ def generate_positions(
             for chunk_start in range(0, s.n_ions, s.chunk_ions):
                 chunk = (chunk_start, min(chunk_start + s.chunk_ions, s.n_ions))
                 for c, first, stop in checkpoint_ranges(s.n_ions, len(generators), s.rng_block_ions, chunk):
-                    _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s, bar)
+                    _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s,
+                                    None if orders is None else orders[first:stop], bar)
         bar.close()
         shares = checkpoint_shares(s.n_ions, len(generators), s.rng_block_ions)
-        orders = ion_axis_orders(s.equivalent_axes, 0, s.n_ions) if s.equivalent_axes else None
         removed = (remove_mean_increment(out, shares, s.chunk_ions, s.chunk_records, orders) if s.zero_mean
                    else [[0.0, 0.0, 0.0] for _ in shares])
         out.flush()

@@ -102,9 +102,13 @@ class Generator(nn.Module):
 
     def relax(self, batch: int, noise) -> torch.Tensor:
         """Initial latents: U[0, 1] pushed through G_z ``relaxation_steps`` times, (batch, latent_dim)."""
-        z = noise.uniform(batch, self.latent_dim)
-        for _ in range(self.relaxation_steps):
-            z = self.latent_step(z, noise.uniform(batch, self.latent_dim))
+        return self._relax_from([noise.uniform(batch, self.latent_dim) for _ in range(self.relaxation_steps + 1)])
+
+    def _relax_from(self, draws: list[torch.Tensor]) -> torch.Tensor:
+        """The first U[0, 1] draw pushed through G_z with each of the others as its noise."""
+        z = draws[0]
+        for r in draws[1:]:
+            z = self.latent_step(z, r)
         return z
 
     def renew(self, z: torch.Tensor, noise) -> torch.Tensor:
@@ -119,10 +123,7 @@ class Generator(nn.Module):
         rows = renewed.nonzero().squeeze(1)
         if rows.numel() == 0:
             return z
-        fresh = draws[0][rows]
-        for r in draws[1:]:
-            fresh = self.latent_step(fresh, r[rows])
-        return z.index_put((rows,), fresh)
+        return z.index_put((rows,), self._relax_from([r[rows] for r in draws]))
 
     def rollout(self, z: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
         """``n_segments`` chain steps from ``z`` (each after a :meth:`renew` when renewal is on): the

@@ -49,14 +49,14 @@ def heldout_deviation(table: pd.DataFrame, quantity: str, name: str,
     ``quantity`` without ratios (``alpha2``, ``axis_correlation``; the held-out MD's finite), the
     shortest and longest such lag and their number. ``supported_only``: skip the lags where ``name``
     has none (the training MD beyond its pieces) instead of returning NaN."""
-    alpha = _rows(table, quantity)
-    alpha = alpha[np.isfinite(alpha["heldout"])]
+    rows = _rows(table, quantity)
+    rows = rows[np.isfinite(rows["heldout"])]
     if supported_only:
-        alpha = alpha[np.isfinite(alpha[name])]
-    if alpha.empty:
+        rows = rows[np.isfinite(rows[name])]
+    if rows.empty:
         return float("nan"), float("nan"), float("nan"), 0
-    deviation = np.abs(alpha[name].to_numpy() - alpha["heldout"].to_numpy())
-    return float(np.max(deviation)), float(alpha["lag_ps"].min()), float(alpha["lag_ps"].max()), len(alpha)
+    deviation = np.abs(rows[name].to_numpy() - rows["heldout"].to_numpy())
+    return float(np.max(deviation)), float(rows["lag_ps"].min()), float(rows["lag_ps"].max()), len(rows)
 
 
 def _value(table: pd.DataFrame, quantity: str, column: str) -> float:
