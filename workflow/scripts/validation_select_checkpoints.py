@@ -17,14 +17,14 @@ with script_logging(snakemake.log[0]) as log:
     c = p.comparison
     grid = lag_grid(pieces, stats, c["n_lags"], 1, c["max_lag_fraction"])
     selection_msd = pieces_msd(pieces, grid)
-    selection_alpha2 = pieces_displacements(pieces, grid, samples=False).alpha2()
+    selection_displacements = pieces_displacements(pieces, grid, samples=False)
     n_records = int(grid.msd.max() / c["max_lag_fraction"]) + 1
     settings = settings_from_dict(
         GenerationSettings,
         {**p.generation, "n_ions": p.selection["n_ions"], "n_steps": n_records * int(stats["step_skip"])},
     )
     starts = start_positions(list(pieces.values()), settings.n_ions, settings.seed)
-    scores = checkpoint_scores(generators, stats, starts, settings, selection_msd, device, selection_alpha2)
+    scores = checkpoint_scores(generators, stats, starts, settings, selection_msd, device, selection_displacements)
     chosen = choose(scores, p.selection["method"], p.selection["pool"])
     scores["selected"] = scores["iteration"].isin(chosen)
     log.info("checkpoint scores on the selection part (%s):\n%s", list(pieces), scores.to_string(index=False))

@@ -1,8 +1,9 @@
 """Checkpoint choice on the selection part only: each saved generator checkpoint makes a short batch,
 scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss).
-Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags: the selection
-part's measure of the displacement distribution's shape (method "msd_alpha2" ranks by the sum of the two
-RMS values)."""
+Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags (the selection
+part's measure of the displacement distribution's shape) and the same for the axis correlation (do ions
+move along diagonals?). Method "msd_alpha2" ranks by the sum of the MSD and alpha2 RMS values,
+"msd_alpha2_axes" adds the axis correlation's."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mdgan.analysis.displacements import displacement_stats
+from mdgan.analysis.displacements import DisplacementStats, displacement_stats
 from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples
 from mdgan.atomic_io import atomic_write
 from mdgan.errors import InputError
@@ -30,6 +31,20 @@ def msd_mismatch(md: MSDCurve, generated: MSDCurve) -> dict:
     }
 
 
+def shape_mismatch(md: DisplacementStats, generated: DisplacementStats) -> dict:
+    """RMS and largest difference over the lags of alpha2 and of the axis correlation (both
+    dimensionless), generated minus MD."""
+    out = {}
+    for name, md_values, values in [
+        ("alpha2", md.alpha2(), generated.alpha2()),
+        ("axis_correlation", md.axis_correlation(), generated.axis_correlation()),
+    ]:
+        diff = values - md_values
+        out[f"rms_{name}_diff"] = float(np.sqrt(np.mean(diff**2)))
+        out[f"max_abs_{name}_diff"] = float(np.max(np.abs(diff)))
+    return out
+
+
 def checkpoint_scores(
     generators: list,
     standardization: dict,
@@ -37,12 +52,12 @@ def checkpoint_scores(
     settings,
     selection_msd: MSDSamples,
     device,
-    selection_alpha2: np.ndarray | None = None,
+    selection_displacements: DisplacementStats | None = None,
 ) -> pd.DataFrame:
     """One row per checkpoint (iteration, mismatch columns) from ``settings.n_ions`` generated ions of
     ``settings.n_steps`` frames each, compared at the selection MSD's lags (in records); with
-    ``selection_alpha2`` (the selection MD's alpha2 at those lags) also ``rms_alpha2_diff`` and
-    ``max_abs_alpha2_diff``."""
+    ``selection_displacements`` (the selection MD's moments at those lags) also the columns of
+    :func:`shape_mismatch`."""
     from mdgan.model.generation import generate_positions
 
     dt_ps = float(standardization["record_dt_ps"])
@@ -59,10 +74,9 @@ def checkpoint_scores(
             positions = np.load(path, mmap_mode="r")
             curve = msd_curve(msd_samples(positions, lags, dt_ps))
             row = {"iteration": iteration, **msd_mismatch(md, curve)}
-            if selection_alpha2 is not None:
-                alpha2 = displacement_stats(positions, lags, np.empty(0, np.int64), dt_ps).alpha2()
-                row["rms_alpha2_diff"] = float(np.sqrt(np.mean((alpha2 - selection_alpha2) ** 2)))
-                row["max_abs_alpha2_diff"] = float(np.max(np.abs(alpha2 - selection_alpha2)))
+            if selection_displacements is not None:
+                generated = displacement_stats(positions, lags, np.empty(0, np.int64), dt_ps)
+                row.update(shape_mismatch(selection_displacements, generated))
             del positions
             rows.append(row)
     return pd.DataFrame(rows)
@@ -71,13 +85,17 @@ def checkpoint_scores(
 def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
     """Iterations to generate from, in training order: the last ``pool`` ("final"), the ``pool`` with
     the smallest RMS log MSD ratio ("msd"), or with the smallest sum of that and the RMS alpha2
-    difference ("msd_alpha2": both dimensionless, 0.1 is a 10 % MSD or an alpha2 off by 0.1)."""
+    difference ("msd_alpha2": both dimensionless, 0.1 is a 10 % MSD or an alpha2 off by 0.1), or with
+    the smallest sum of those and the RMS axis correlation difference ("msd_alpha2_axes")."""
     if method == "final":
         chosen = scores["iteration"].iloc[-pool:]
     elif method == "msd":
         chosen = scores.nsmallest(pool, "rms_log_msd_ratio")["iteration"]
     elif method == "msd_alpha2":
         total = scores["rms_log_msd_ratio"] + scores["rms_alpha2_diff"]
+        chosen = scores.loc[total.nsmallest(pool).index, "iteration"]
+    elif method == "msd_alpha2_axes":
+        total = scores["rms_log_msd_ratio"] + scores["rms_alpha2_diff"] + scores["rms_axis_correlation_diff"]
         chosen = scores.loc[total.nsmallest(pool).index, "iteration"]
     else:
         raise InputError(f"config key validation.checkpoint_selection.method: unknown method {method!r}")
