@@ -82,6 +82,13 @@ def checkpoint_scores(
     return pd.DataFrame(rows)
 
 
+SCORED_BY = {  # method -> the columns of checkpoint_scores it sums (smallest wins)
+    "msd": ["rms_log_msd_ratio"],
+    "msd_alpha2": ["rms_log_msd_ratio", "rms_alpha2_diff"],
+    "msd_alpha2_axes": ["rms_log_msd_ratio", "rms_alpha2_diff", "rms_axis_correlation_diff"],
+}
+
+
 def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
     """Iterations to generate from, in training order: the last ``pool`` ("final"), the ``pool`` with
     the smallest RMS log MSD ratio ("msd"), or with the smallest sum of that and the RMS alpha2
@@ -89,13 +96,8 @@ def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
     the smallest sum of those and the RMS axis correlation difference ("msd_alpha2_axes")."""
     if method == "final":
         chosen = scores["iteration"].iloc[-pool:]
-    elif method == "msd":
-        chosen = scores.nsmallest(pool, "rms_log_msd_ratio")["iteration"]
-    elif method == "msd_alpha2":
-        total = scores["rms_log_msd_ratio"] + scores["rms_alpha2_diff"]
-        chosen = scores.loc[total.nsmallest(pool).index, "iteration"]
-    elif method == "msd_alpha2_axes":
-        total = scores["rms_log_msd_ratio"] + scores["rms_alpha2_diff"] + scores["rms_axis_correlation_diff"]
+    elif method in SCORED_BY:
+        total = scores[SCORED_BY[method]].sum(axis=1)
         chosen = scores.loc[total.nsmallest(pool).index, "iteration"]
     else:
         raise InputError(f"config key validation.checkpoint_selection.method: unknown method {method!r}")
