@@ -90,10 +90,9 @@ SCORED_BY = {  # method -> the columns of checkpoint_scores it sums (smallest wi
 
 
 def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
-    """Iterations to generate from, in training order: the last ``pool`` ("final"), the ``pool`` with
-    the smallest RMS log MSD ratio ("msd"), or with the smallest sum of that and the RMS alpha2
-    difference ("msd_alpha2": both dimensionless, 0.1 is a 10 % MSD or an alpha2 off by 0.1), or with
-    the smallest sum of those and the RMS axis correlation difference ("msd_alpha2_axes")."""
+    """Iterations to generate from, in training order: the last ``pool`` ("final"), or the ``pool`` with
+    the smallest sum of the score columns ``SCORED_BY[method]`` (all dimensionless: 0.1 is a 10 % MSD,
+    an alpha2 or an axis correlation off by 0.1)."""
     if method == "final":
         chosen = scores["iteration"].iloc[-pool:]
     elif method in SCORED_BY:
