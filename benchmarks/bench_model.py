@@ -56,6 +56,7 @@ LEVERS = {  # levers off by default (model or training keys)
     "van Hove matching (weight 30)": {"match_van_hove_weight": 30.0},
     "cross-axis matching (weight 30)": {"match_cross_axis_weight": 30.0},
     "latent renewal (8 windows)": {"renewal_windows": 8.0},
+    "one latent chain per axis": {"axis_chains": True},
 }
 
 

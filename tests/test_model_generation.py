@@ -43,9 +43,9 @@ def tracks(seed=0, n_frames=6, n_ions=3):
     )
 
 
-@pytest.mark.parametrize("n_checkpoints, renewal_windows", [(1, 0), (2, 0), (2, 1.5)])
-def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows):
-    gens = generators(n_checkpoints, dataclasses.replace(MODEL, renewal_windows=renewal_windows))
+@pytest.mark.parametrize("n_checkpoints, renewal_windows, axis_chains", [(1, 0, False), (2, 0, False), (2, 1.5, False), (2, 1.5, True)])
+def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_chains):
+    gens = generators(n_checkpoints, dataclasses.replace(MODEL, renewal_windows=renewal_windows, axis_chains=axis_chains))
     starts = np.random.default_rng(3).normal(size=(10, 3))
     one = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=10, chunk_records=10_000, rng_block_ions=2, seed=5)
     chunked = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=4, chunk_records=5, rng_block_ions=2, seed=5)

@@ -75,6 +75,44 @@ def test_renewal_keys_are_recorded_only_when_on():
     assert model_dict(dataclasses.replace(SMALL, renewal_windows=8))["renewal_windows"] == 8
 
 
+def test_axis_chains_move_each_axis_on_its_own():
+    """One chain per axis: an axis's noise (its r block and its eps column) changes that axis's latent
+    and increments only."""
+    torch.manual_seed(0)
+    generator = build_networks(dataclasses.replace(SMALL, axis_chains=True), window_records=32)[0]
+    noise = Noise(torch.device("cpu"))
+    z = generator.relax(5, noise)
+    assert z.shape == (5, 3 * 8)
+    r, eps = noise.uniform(5, 3 * 8), noise.normal(5, 8, 3)
+    z_next, segment = generator.step(z, r, eps)
+    assert z_next.shape == (5, 24) and segment.shape == (5, 8, 3)
+    r_x, eps_x = r.clone(), eps.clone()
+    r_x[:, :8] = torch.rand(5, 8)
+    eps_x[:, :, 0] = torch.randn(5, 8)
+    z_other, segment_other = generator.step(z, r_x, eps_x)
+    torch.testing.assert_close(segment_other[:, :, 1:], segment[:, :, 1:], rtol=0, atol=0)
+    torch.testing.assert_close(z_other[:, 8:], z_next[:, 8:], rtol=0, atol=0)
+    assert not torch.allclose(segment_other[:, :, 0], segment[:, :, 0])
+    # the same networks, told the axis: equal latents and noise on every axis still give three series
+    same = generator.step(z[:, :8].repeat(1, 3), r[:, :8].repeat(1, 3), eps[:, :, :1].repeat(1, 1, 3))[1]
+    assert not torch.allclose(same[:, :, 0], same[:, :, 1])
+
+
+def test_axis_chains_renew_independently():
+    torch.manual_seed(0)
+    generator = build_networks(dataclasses.replace(SMALL, renewal_windows=2.5, axis_chains=True), window_records=32)[0]
+    z = torch.zeros(20_000, 3 * 8)
+    renewed = (generator.renew(z, Noise(torch.device("cpu"))) != 0).view(20_000, 3, 8).any(dim=2).float()
+    assert renewed.mean().item() == pytest.approx(0.1, abs=0.004)  # per chain: 3.5 sigma of 60,000
+    both = (renewed[:, 0] * renewed[:, 1]).mean().item()
+    assert both == pytest.approx(0.01, abs=0.003)  # x and y renew together only by chance
+
+
+def test_axis_chains_key_is_recorded_only_when_on():
+    assert "axis_chains" not in model_dict(SMALL)
+    assert model_dict(dataclasses.replace(SMALL, axis_chains=True))["axis_chains"] is True
+
+
 def test_critic_has_no_normalisation_layers(nets):
     _, critic = nets
     norm_types = (torch.nn.LayerNorm, torch.nn.BatchNorm1d, torch.nn.GroupNorm, torch.nn.InstanceNorm1d)

@@ -1,5 +1,6 @@
 """Training: resume after a kill equals an uninterrupted run; stale states are not resumed; learning."""
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -126,6 +127,21 @@ def test_stopped_and_continued_equals_one_run(tmp_path, one_thread):
     assert list(continued.log.columns) == log_columns((1, 4, 8))
     assert continued.log["iteration"].tolist() == [10, 20, 23, 30, 34]  # the first run's end is logged too
     assert [it for it, _ in continued.checkpoints] == [25, 30, 34]
+
+
+def test_axis_chains_train_and_continue(tmp_path, one_thread):
+    """One chain per axis: the persistent latents (batch, 3 x latent_dim) survive a stop and a continue."""
+    windows, stats = tiny_data()
+    model = dataclasses.replace(TINY, axis_chains=True, renewal_windows=2)
+    train(windows, stats, model, tiny_training(iterations=12), tmp_path / "a", CPU, progress=False,
+          series=tiny_series(windows))
+    continued = train(windows, stats, model, tiny_training(iterations=20), tmp_path / "a", CPU, progress=False,
+                      series=tiny_series(windows))
+    whole = train(windows, stats, model, tiny_training(iterations=20), tmp_path / "b", CPU, progress=False,
+                  series=tiny_series(windows))
+    (it_a, last_a), (it_b, last_b) = continued.checkpoints[-1], whole.checkpoints[-1]
+    assert it_a == it_b == 20 and all(torch.equal(last_a[k], last_b[k]) for k in last_a)
+    assert np.isfinite(whole.log.drop(columns="wall_time_s").to_numpy(dtype=float)).all()
 
 
 @pytest.mark.parametrize(

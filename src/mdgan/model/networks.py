@@ -1,7 +1,7 @@
 """MD-GAN networks: latent step G_z, segment decoder G_x, critic D, and the generator pairing G_z with G_x.
 
-Shapes: latent z (batch, latent_dim); segment (batch, L, features); window (batch, K * L, features),
-all in standardised increment units.
+Shapes: latent z (batch, chains * latent_dim), chains = 1, or ``features`` with one chain per axis;
+segment (batch, L, features); window (batch, K * L, features), all in standardised increment units.
 """
 
 from __future__ import annotations
@@ -34,31 +34,38 @@ def mlp(n_in: int, width: int, layers: int, n_out: int, slope: float) -> nn.Sequ
 
 
 class LatentStep(nn.Module):
-    """G_z: z_{k+1} = standardise(MLP([z_k, r_k])), r_k ~ U[0, 1]^latent_dim.
+    """G_z: z_{k+1} = standardise(MLP([z_k, r_k, c])), r_k ~ U[0, 1]^latent_dim, c an optional
+    condition of ``condition_dim`` (the one-hot axis of a per-axis chain).
 
     The output is standardised per sample over the latent dimensions (LayerNorm without affine).
     """
 
-    def __init__(self, latent_dim: int, width: int, layers: int, slope: float):
+    def __init__(self, latent_dim: int, width: int, layers: int, slope: float, condition_dim: int = 0):
         super().__init__()
-        self.net = mlp(2 * latent_dim, width, layers, latent_dim, slope)
+        self.net = mlp(2 * latent_dim + condition_dim, width, layers, latent_dim, slope)
         self.norm = nn.LayerNorm(latent_dim, elementwise_affine=False)
 
-    def forward(self, z: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-        return self.norm(self.net(torch.cat([z, r], dim=-1)))
+    def forward(self, z: torch.Tensor, r: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [z, r] if condition is None else [z, r, condition]
+        return self.norm(self.net(torch.cat(parts, dim=-1)))
 
 
 class SegmentDecoder(nn.Module):
-    """G_x: (z_k, eps_k) -> segment Y_k of (L, features); eps_k ~ N(0, I) of shape (L, features)."""
+    """G_x: (z_k, eps_k, c) -> segment Y_k of (L, features); eps_k ~ N(0, I) of shape (L, features);
+    c an optional condition of ``condition_dim``."""
 
-    def __init__(self, latent_dim: int, segment_records: int, features: int, width: int, layers: int, slope: float):
+    def __init__(
+        self, latent_dim: int, segment_records: int, features: int, width: int, layers: int, slope: float,
+        condition_dim: int = 0,
+    ):
         super().__init__()
         self.segment_shape = (segment_records, features)
         n = segment_records * features
-        self.net = mlp(latent_dim + n, width, layers, n, slope)
+        self.net = mlp(latent_dim + condition_dim + n, width, layers, n, slope)
 
-    def forward(self, z: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-        y = self.net(torch.cat([z, eps.flatten(1)], dim=-1))
+    def forward(self, z: torch.Tensor, eps: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [z, eps.flatten(1)] if condition is None else [z, condition, eps.flatten(1)]
+        y = self.net(torch.cat(parts, dim=-1))
         return y.view(-1, *self.segment_shape)
 
 
@@ -80,35 +87,62 @@ class Critic(nn.Module):
 
 
 class Generator(nn.Module):
-    """G_z and G_x together; draws nothing itself (noise comes in, so callers own the randomness)."""
+    """G_z and G_x together; draws nothing itself (noise comes in, so callers own the randomness).
+
+    With ``axis_chains`` every ion runs one chain per Cartesian axis: the same G_z and G_x, told the
+    axis by a one-hot condition, decode each chain into that axis's increments alone. The axes then
+    move independently by construction (no shared hop, no diagonal), while each axis keeps its own
+    dynamics; joint moves along a diagonal path cannot be represented."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):
         super().__init__()
         s = settings
         self.latent_dim = s.latent_dim
+        self.chains = features if s.axis_chains else 1
         self.relaxation_steps = s.relaxation_steps
         self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
         self.segment_records = segment_records
         self.features = features
-        self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope)
+        condition_dim = features if s.axis_chains else 0
+        self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope, condition_dim)
         self.decoder = SegmentDecoder(
-            s.latent_dim, segment_records, features, s.decoder_width, s.decoder_layers, s.leaky_slope
+            s.latent_dim, segment_records, features // self.chains, s.decoder_width, s.decoder_layers,
+            s.leaky_slope, condition_dim,
         )
+
+    def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:
+        """The one-hot axis of each of ``batch`` ions' chains, (batch * chains, chains); None for one chain."""
+        if self.chains == 1:
+            return None
+        return torch.eye(self.chains, dtype=like.dtype, device=like.device).repeat(batch, 1)
+
+    def _per_chain(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, chains * latent_dim) -> (batch * chains, latent_dim)."""
+        return x.reshape(-1, self.latent_dim)
 
     def step(self, z: torch.Tensor, r: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One chain step: the next latent and the segment it decodes to, (batch, L, features)."""
-        z = self.latent_step(z, r)
-        return z, self.decoder(z, eps)
+        batch = z.shape[0]
+        condition = self._condition(batch, z)
+        z = self.latent_step(self._per_chain(z), self._per_chain(r), condition)
+        if self.chains == 1:
+            return z, self.decoder(z, eps)
+        eps_chains = eps.transpose(1, 2).reshape(batch * self.chains, self.segment_records, 1)
+        y = self.decoder(z, eps_chains, condition).reshape(batch, self.chains, self.segment_records)
+        return z.reshape(batch, -1), y.transpose(1, 2)
 
     def relax(self, batch: int, noise) -> torch.Tensor:
-        """Initial latents: U[0, 1] pushed through G_z ``relaxation_steps`` times, (batch, latent_dim)."""
-        return self._relax_from([noise.uniform(batch, self.latent_dim) for _ in range(self.relaxation_steps + 1)])
+        """Initial latents: U[0, 1] pushed through G_z ``relaxation_steps`` times, (batch, chains * latent_dim)."""
+        draws = [noise.uniform(batch, self.chains * self.latent_dim) for _ in range(self.relaxation_steps + 1)]
+        condition = self._condition(batch, draws[0])
+        return self._relax_from([self._per_chain(r) for r in draws], condition).reshape(batch, -1)
 
-    def _relax_from(self, draws: list[torch.Tensor]) -> torch.Tensor:
-        """The first U[0, 1] draw pushed through G_z with each of the others as its noise."""
+    def _relax_from(self, draws: list[torch.Tensor], condition: torch.Tensor | None) -> torch.Tensor:
+        """The first U[0, 1] draw pushed through G_z with each of the others as its noise; per chain,
+        (chains, latent_dim) each, with their conditions."""
         z = draws[0]
         for r in draws[1:]:
-            z = self.latent_step(z, r)
+            z = self.latent_step(z, r, condition)
         return z
 
     def renew(self, z: torch.Tensor, noise) -> torch.Tensor:
@@ -118,12 +152,14 @@ class Generator(nn.Module):
         geometric time of mean ``renewal_windows`` windows. The draws are made for every chain, so
         that a chain's noise does not depend on which others renew."""
         batch = z.shape[0]
-        renewed = noise.uniform(batch) < self.renewal_probability
-        draws = [noise.uniform(batch, self.latent_dim) for _ in range(self.relaxation_steps + 1)]
-        rows = renewed.nonzero().squeeze(1)
+        renewed = noise.uniform(batch, self.chains) < self.renewal_probability
+        draws = [noise.uniform(batch, self.chains * self.latent_dim) for _ in range(self.relaxation_steps + 1)]
+        rows = renewed.flatten().nonzero().squeeze(1)
         if rows.numel() == 0:
             return z
-        return z.index_put((rows,), self._relax_from([r[rows] for r in draws]))
+        condition = self._condition(batch, z)
+        fresh = self._relax_from([self._per_chain(r)[rows] for r in draws], None if condition is None else condition[rows])
+        return self._per_chain(z).index_put((rows,), fresh).reshape(batch, -1)
 
     def rollout(self, z: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
         """``n_segments`` chain steps from ``z`` (each after a :meth:`renew` when renewal is on): the
@@ -133,7 +169,7 @@ class Generator(nn.Module):
         for _ in range(n_segments):
             if self.renewal_probability > 0:
                 z = self.renew(z, noise)
-            r = noise.uniform(batch, self.latent_dim)
+            r = noise.uniform(batch, self.chains * self.latent_dim)
             eps = noise.normal(batch, self.segment_records, self.features)
             z, y = self.step(z, r, eps)
             segments.append(y)
