@@ -138,8 +138,8 @@ class Generator(nn.Module):
         return self._relax_from([self._per_chain(r) for r in draws], condition).reshape(batch, -1)
 
     def _relax_from(self, draws: list[torch.Tensor], condition: torch.Tensor | None) -> torch.Tensor:
-        """The first U[0, 1] draw pushed through G_z with each of the others as its noise; per chain,
-        (chains, latent_dim) each, with their conditions."""
+        """The first U[0, 1] draw pushed through G_z with each of the others as its noise; draws
+        (chains, latent_dim) each, one row per chain, with the chains' conditions."""
         z = draws[0]
         for r in draws[1:]:
             z = self.latent_step(z, r, condition)
