@@ -22,25 +22,25 @@ def remove_mean_increment(
     shares: list[tuple[int, int]],
     chunk_ions: int,
     chunk_records: int,
-    orders: np.ndarray | None = None,
+    maps: np.ndarray | None = None,
 ) -> list[list[float]]:
     """Subtract from every ion of each share [first, stop) of ``positions`` (ions, records, 3), in
     place, the share's mean increment times the record index. Returns each share's mean increment,
     A per record. Memory: one chunk of ions x records.
 
-    orders: (ions, 3) the axes each ion is shown in (:mod:`mdgan.model.symmetry`); the mean is then
+    maps: (ions, 3, 3) how each ion's axes are shown (:mod:`mdgan.model.symmetry`); the mean is then
     taken in the generator's own axes and each ion loses it in the axes it is shown in."""
     n_records = positions.shape[1]
     removed = []
     for first, stop in shares:
         span = positions[first:stop, -1].astype(np.float64) - positions[first:stop, 0]
-        if orders is not None:
-            span = generator_frame(span, orders[first:stop])
+        if maps is not None:
+            span = generator_frame(span, maps[first:stop])
         mean_step = span.mean(axis=0) / max(n_records - 1, 1)
         removed.append(mean_step.tolist())
         for i0 in range(first, stop, chunk_ions):
             i1 = min(i0 + chunk_ions, stop)
-            step = mean_step[None] if orders is None else mean_step[orders[i0:i1]]  # (ions or 1, 3)
+            step = mean_step[None] if maps is None else maps[i0:i1] @ mean_step  # (ions or 1, 3)
             for r0 in range(1, n_records, chunk_records):
                 r1 = min(r0 + chunk_records, n_records)
                 ramp = np.arange(r0, r1, dtype=np.float64)[None, :, None] * step[:, None]

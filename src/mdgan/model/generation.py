@@ -28,7 +28,7 @@ from mdgan.model.drift import ensemble_drift, remove_mean_increment
 from mdgan.model.networks import Generator
 from mdgan.model.noise import START_STREAM, BlockNoise
 from mdgan.model.settings import GenerationSettings, settings_dict
-from mdgan.model.symmetry import generator_frame_msd, ion_axis_orders
+from mdgan.model.symmetry import generator_frame_correlation, generator_frame_msd, ion_axis_maps
 
 
 def start_positions(tracks: list[IonTracks], n_ions: int, seed: int) -> np.ndarray:
@@ -77,12 +77,12 @@ def _generate_range(
     mean_ang: torch.Tensor,
     std_ang: torch.Tensor,
     settings: GenerationSettings,
-    orders: np.ndarray | None,
+    maps: np.ndarray | None,
     bar: tqdm,
 ) -> None:
     """Ions [first, stop) of ``out`` (ions, records, 3): start, then the cumulative sum of generated
     increments de-standardised with ``mean_ang`` and ``std_ang`` (A per record), their axes exchanged
-    per ion as ``orders`` ((stop - first, 3) from :mod:`mdgan.model.symmetry`, or None) says."""
+    and reversed per ion as ``maps`` ((stop - first, 3, 3) from :mod:`mdgan.model.symmetry`, or None) says."""
     device = mean_ang.device
     n_ions, n_records = stop - first, out.shape[1]
     L = generator.segment_records
@@ -90,8 +90,8 @@ def _generate_range(
     noise = BlockNoise(device, settings.seed, first, stop, settings.rng_block_ions)
     out[first:stop, 0] = starts_ang[first:stop]
     carry = torch.tensor(starts_ang[first:stop], dtype=torch.float64, device=device)  # a copy: updated in place
-    if orders is not None:
-        orders = torch.as_tensor(orders, device=device)[:, None]
+    if maps is not None:
+        maps = torch.as_tensor(maps, dtype=torch.float32, device=device)
     z = generator.relax(n_ions, noise)
     record = 1
     while record < n_records:
@@ -99,8 +99,8 @@ def _generate_range(
         z, series = generator.rollout(z, math.ceil(n / L), noise)
         # float32 sums within a chunk, float64 carry between chunks: exact enough, cheap on any device
         local = destandardise(series[:, :n], mean_ang, std_ang)
-        if orders is not None:
-            local = local.gather(2, orders.expand(-1, n, -1))
+        if maps is not None:
+            local = torch.einsum("ikj,irj->irk", maps, local)
         local = local.cumsum(dim=1)
         out[first:stop, record : record + n] = (local + carry.float()[:, None, :]).cpu().numpy()
         carry += local[:, -1]
@@ -135,7 +135,7 @@ def generate_positions(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
-    orders = ion_axis_orders(s.equivalent_axes, 0, s.n_ions) if s.equivalent_axes else None
+    maps = ion_axis_maps(s.equivalent_axes, s.mirror_axes, 0, s.n_ions)
     try:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(s.n_ions, n_records, 3))
         bar = tqdm(total=s.n_ions * (n_records - 1), file=sys.stderr, mininterval=10, disable=not progress,
@@ -145,10 +145,10 @@ def generate_positions(
                 chunk = (chunk_start, min(chunk_start + s.chunk_ions, s.n_ions))
                 for c, first, stop in checkpoint_ranges(s.n_ions, len(generators), s.rng_block_ions, chunk):
                     _generate_range(generators[c], out, first, stop, starts_ang, mean, std, s,
-                                    None if orders is None else orders[first:stop], bar)
+                                    None if maps is None else maps[first:stop], bar)
         bar.close()
         shares = checkpoint_shares(s.n_ions, len(generators), s.rng_block_ions)
-        removed = (remove_mean_increment(out, shares, s.chunk_ions, s.chunk_records, orders) if s.zero_mean
+        removed = (remove_mean_increment(out, shares, s.chunk_ions, s.chunk_records, maps) if s.zero_mean
                    else [[0.0, 0.0, 0.0] for _ in shares])
         out.flush()
         del out
@@ -218,8 +218,10 @@ def generate(
     """Start positions from the MD, the positions file, and its meta data (returned). ``replicas``:
     per replica its checkpoints (iteration, network); each replica generates an equal, contiguous
     share of the ions, its checkpoints in turn an equal share of that (``meta["replicas"]``). With
-    ``settings.equivalent_axes``, ``meta["generator_frame_msd_ang2"]`` holds the per-axis MSD over the
-    whole series in the generator's own axes (:func:`mdgan.model.symmetry.generator_frame_msd`)."""
+    ``settings.equivalent_axes`` or ``mirror_axes``, ``meta["generator_frame_msd_ang2"]`` holds the
+    per-axis MSD and ``meta["generator_frame_axis_correlation"]`` the xy, xz, yz correlation of the
+    displacement over the whole series in the generator's own axes
+    (:mod:`mdgan.model.symmetry`): what the maps averaged away."""
     t0 = time.perf_counter()
     ions = replica_ions(settings.n_ions, [len(r) for r in replicas], settings.rng_block_ions)
     starts = start_positions(tracks, settings.n_ions, settings.seed)
@@ -230,7 +232,10 @@ def generate(
     meta = generation_meta(standardization, settings, n_records, iterations, removed, drift, time.perf_counter() - t0)
     meta["replicas"] = [{"replica": r, "checkpoints": [it for it, _ in checkpoints], "ions": list(share)}
                         for r, (checkpoints, share) in enumerate(zip(replicas, ions))]
-    if settings.equivalent_axes:
-        meta["generator_frame_msd_ang2"] = generator_frame_msd(np.load(path, mmap_mode="r"), settings.equivalent_axes)
+    if settings.equivalent_axes or settings.mirror_axes:
+        positions = np.load(path, mmap_mode="r")
+        meta["generator_frame_msd_ang2"] = generator_frame_msd(positions, settings.equivalent_axes, settings.mirror_axes)
+        meta["generator_frame_axis_correlation"] = generator_frame_correlation(
+            positions, settings.equivalent_axes, settings.mirror_axes)
     meta["device"] = str(device)
     return meta

@@ -93,6 +93,7 @@ class GenerationSettings:
     rng_block_ions: int = 256
     zero_mean: bool = True
     equivalent_axes: str = ""
+    mirror_axes: str = ""
     seed: int = 0
 
 

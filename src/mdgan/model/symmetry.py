@@ -1,11 +1,18 @@
-"""Equivalent axes: the generated ensemble made symmetric under exchanges of axes that the crystal makes
-equivalent (``generation.equivalent_axes``).
+"""Crystal symmetry imposed on the generated ensemble: exchanges of axes that the crystal makes
+equivalent (``generation.equivalent_axes``) and mirrors that reverse an axis
+(``generation.mirror_axes``).
 
-A generator trained on a few runs can give two equivalent axes different statistics (the runs' own
-sampling noise, or what it learned). Where a mirror of the crystal exchanges axes (x <-> y in a
-tetragonal or cubic cell), each generated trajectory with its axes exchanged is an equally valid one,
-so ion i takes the i-th of the exchanges in turn: the ensemble has no preferred direction among those
-axes, each exchange holding an equal share of every checkpoint's ions.
+A generator trained on a few runs can give two equivalent axes different statistics, or make its ions
+move along one diagonal (the runs' own sampling noise, or what it learned). Where a mirror of the
+crystal exchanges axes (x <-> y in a tetragonal or cubic cell) or reverses one (x -> -x where a mirror
+plane lies perpendicular to x), each generated trajectory so transformed is an equally valid one. Ion i
+is shown through the i-th of those maps in turn, so the ensemble has no preferred direction among the
+axes and no preferred diagonal: with x and y mirrored, a generator that moves along [110] gives ions
+along [110] and [1-10] in equal shares, whose xy correlations cancel. Each map holds a (near-)equal
+share of every checkpoint's ions.
+
+A map is a signed permutation matrix M (3, 3): an ion's displacement shown is M @ its displacement as
+the generator made it.
 """
 
 from __future__ import annotations
@@ -19,13 +26,17 @@ from mdgan.errors import InputError
 AXES = "xyz"
 
 
+def _axis_columns(axes: str, key: str) -> list[int]:
+    if len(set(axes)) != len(axes) or not set(axes) <= set(AXES):
+        raise InputError(f"config key generation.{key}: {axes!r}; expected distinct letters of 'xyz', "
+                         "e.g. 'xy' or 'xyz', or '' for none")
+    return sorted(AXES.index(a) for a in axes)
+
+
 def axis_orders(equivalent_axes: str) -> np.ndarray:
     """(permutations, 3) column orders: every permutation of the ``equivalent_axes`` (letters of
     'xyz', e.g. 'xy'), the other axes in place; the identity first. '' gives the identity only."""
-    if len(set(equivalent_axes)) != len(equivalent_axes) or not set(equivalent_axes) <= set(AXES):
-        raise InputError(f"config key generation.equivalent_axes: {equivalent_axes!r}; expected distinct "
-                         "letters of 'xyz', e.g. 'xy' or 'xyz', or '' for none")
-    columns = sorted(AXES.index(a) for a in equivalent_axes)
+    columns = _axis_columns(equivalent_axes, "equivalent_axes")
     orders = []
     for permuted in itertools.permutations(columns):
         order = list(range(3))
@@ -35,25 +46,62 @@ def axis_orders(equivalent_axes: str) -> np.ndarray:
     return np.array(orders, dtype=np.int64)
 
 
-def ion_axis_orders(equivalent_axes: str, first: int, stop: int) -> np.ndarray:
-    """(stop - first, 3) column order of ions [first, stop): ion i takes order i mod the number of
-    permutations, so the output does not depend on how the ions are chunked."""
-    orders = axis_orders(equivalent_axes)
-    return orders[np.arange(first, stop) % len(orders)]
+def axis_signs(mirror_axes: str) -> np.ndarray:
+    """(2^len(mirror_axes), 3) signs +-1 of the axes: every combination of reversals of the
+    ``mirror_axes``, the others +1; no reversal first."""
+    columns = _axis_columns(mirror_axes, "mirror_axes")
+    signs = []
+    for flips in itertools.product((False, True), repeat=len(columns)):
+        sign = np.ones(3)
+        sign[[c for c, flip in zip(columns, flips) if flip]] = -1.0
+        signs.append(sign)
+    return np.array(signs)
 
 
-def generator_frame(shown: np.ndarray, orders: np.ndarray) -> np.ndarray:
+def axis_maps(equivalent_axes: str = "", mirror_axes: str = "") -> np.ndarray:
+    """(maps, 3, 3) signed permutation matrices: every permutation of the ``equivalent_axes`` with
+    every reversal of the ``mirror_axes``, the permutation changing fastest; the identity first.
+    Row k of a map takes the generator's column ``order[k]`` with sign ``sign[k]``."""
+    maps = []
+    for sign in axis_signs(mirror_axes):
+        for order in axis_orders(equivalent_axes):
+            m = np.zeros((3, 3))
+            m[np.arange(3), order] = sign
+            maps.append(m)
+    return np.array(maps)
+
+
+def ion_axis_maps(equivalent_axes: str, mirror_axes: str, first: int, stop: int) -> np.ndarray | None:
+    """(stop - first, 3, 3) map of ions [first, stop): ion i takes map i mod the number of maps, so the
+    output does not depend on how the ions are chunked. None when both settings are ''."""
+    if not equivalent_axes and not mirror_axes:
+        return None
+    maps = axis_maps(equivalent_axes, mirror_axes)
+    return maps[np.arange(first, stop) % len(maps)]
+
+
+def generator_frame(shown: np.ndarray, maps: np.ndarray) -> np.ndarray:
     """(ions, 3) per-ion vectors put back into the axes the generator made them in, from the axes shown
-    (column ``k`` of ion i shows the generator's column ``orders[i, k]``)."""
-    made = np.empty_like(shown)
-    np.put_along_axis(made, orders, shown, axis=1)
-    return made
+    (ion i's shown vector is ``maps[i] @`` its made one; the maps are orthogonal)."""
+    return np.einsum("ikj,ik->ij", maps, shown)
 
 
-def generator_frame_msd(positions_ang: np.ndarray, equivalent_axes: str) -> list[float]:
+def generator_frame_msd(positions_ang: np.ndarray, equivalent_axes: str, mirror_axes: str = "") -> list[float]:
     """Mean squared displacement (A^2) along x, y, z from the first to the last record over all ions of
     (ions, records, 3) generated positions, in the generator's own axes: the asymmetry between
-    equivalent axes that :func:`ion_axis_orders` averaged away."""
+    equivalent axes that :func:`ion_axis_maps` averaged away."""
     displacement = np.asarray(positions_ang[:, -1], dtype=np.float64) - positions_ang[:, 0]
-    made = generator_frame(displacement, ion_axis_orders(equivalent_axes, 0, displacement.shape[0]))
+    maps = ion_axis_maps(equivalent_axes, mirror_axes, 0, displacement.shape[0])
+    made = displacement if maps is None else generator_frame(displacement, maps)
     return (made**2).mean(axis=0).tolist()
+
+
+def generator_frame_correlation(positions_ang: np.ndarray, equivalent_axes: str, mirror_axes: str = "") -> list[float]:
+    """Correlation coefficients of the xy, xz and yz components of the first-to-last displacement over
+    all ions of (ions, records, 3) generated positions, in the generator's own axes: a preferred
+    diagonal that :func:`ion_axis_maps` with ``mirror_axes`` averaged away."""
+    displacement = np.asarray(positions_ang[:, -1], dtype=np.float64) - positions_ang[:, 0]
+    maps = ion_axis_maps(equivalent_axes, mirror_axes, 0, displacement.shape[0])
+    made = displacement if maps is None else generator_frame(displacement, maps)
+    c = made.T @ made
+    return [float(c[i, j] / np.sqrt(c[i, i] * c[j, j])) for i, j in ((0, 1), (0, 2), (1, 2))]
