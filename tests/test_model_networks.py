@@ -113,6 +113,45 @@ def test_axis_chains_key_is_recorded_only_when_on():
     assert model_dict(dataclasses.replace(SMALL, axis_chains=True))["axis_chains"] is True
 
 
+@pytest.mark.parametrize("axis_chains", [False, True])
+def test_segment_feedback_lets_the_chain_see_where_the_noise_took_the_ion(axis_chains):
+    """With feedback the state carries the last segment's sum / sqrt(L) after the latent, and the
+    segment noise of one step changes the next latent; without it the noise cannot reach the chain."""
+    torch.manual_seed(0)
+    noise = Noise(torch.device("cpu"))
+    chains = 3 if axis_chains else 1
+    for feedback in (False, True):
+        generator = build_networks(dataclasses.replace(SMALL, axis_chains=axis_chains, segment_feedback=feedback),
+                                   window_records=32)[0]
+        state = generator.relax(5, noise)
+        width = 8 + (3 // chains if feedback else 0)
+        assert state.shape == (5, chains * width)
+        r, eps, r_next = noise.uniform(5, chains * 8), noise.normal(5, 8, 3), noise.uniform(5, chains * 8)
+        after, segment = generator.step(state, r, eps)
+        after_other, _ = generator.step(state, r, noise.normal(5, 8, 3))
+        z_next = generator.step(after, r_next, eps)[0].view(5, chains, width)[..., :8]
+        z_next_other = generator.step(after_other, r_next, eps)[0].view(5, chains, width)[..., :8]
+        assert torch.equal(after.view(5, chains, width)[..., :8], after_other.view(5, chains, width)[..., :8])
+        assert torch.equal(z_next, z_next_other) is not feedback
+        if feedback:
+            sums = (segment.sum(dim=1) / 8**0.5).view(5, 3 // chains, chains).transpose(1, 2)
+            torch.testing.assert_close(after.view(5, chains, width)[..., 8:], sums)
+
+
+def test_renewal_keeps_the_fed_back_displacement():
+    generator = build_networks(dataclasses.replace(SMALL, renewal_windows=0.1, segment_feedback=True),
+                               window_records=32)[0]
+    state = torch.cat([torch.zeros(6, 8), torch.arange(18.0).view(6, 3)], dim=1)
+    renewed = generator.renew(state, Noise(torch.device("cpu")))
+    assert (renewed[:, :8] != 0).any(dim=1).all()  # every latent replaced
+    torch.testing.assert_close(renewed[:, 8:], state[:, 8:], rtol=0, atol=0)
+
+
+def test_segment_feedback_key_is_recorded_only_when_on():
+    assert "segment_feedback" not in model_dict(SMALL)
+    assert model_dict(dataclasses.replace(SMALL, segment_feedback=True))["segment_feedback"] is True
+
+
 def test_critic_has_no_normalisation_layers(nets):
     _, critic = nets
     norm_types = (torch.nn.LayerNorm, torch.nn.BatchNorm1d, torch.nn.GroupNorm, torch.nn.InstanceNorm1d)

@@ -1,10 +1,13 @@
 """MD-GAN networks: latent step G_z, segment decoder G_x, critic D, and the generator pairing G_z with G_x.
 
-Shapes: latent z (batch, chains * latent_dim), chains = 1, or ``features`` with one chain per axis;
-segment (batch, L, features); window (batch, K * L, features), all in standardised increment units.
+Shapes: chain state (batch, chains * state_dim), chains = 1, or ``features`` with one chain per axis;
+state_dim = latent_dim, plus the chain's share of the features with ``segment_feedback``; segment
+(batch, L, features); window (batch, K * L, features), all in standardised increment units.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -92,19 +95,28 @@ class Generator(nn.Module):
     With ``axis_chains`` every ion runs one chain per Cartesian axis: the same G_z and G_x, told the
     axis by a one-hot condition, decode each chain into that axis's increments alone. The axes then
     move independently by construction (no shared hop, no diagonal), while each axis keeps its own
-    dynamics; joint moves along a diagonal path cannot be represented."""
+    dynamics; joint moves along a diagonal path cannot be represented.
+
+    With ``segment_feedback`` G_z also sees the displacement its chain's last segment decoded to (the
+    segment's sum / sqrt(L), standardised units), carried in the chain state after the latent. Without
+    it the chain never learns where the decoder's noise took the ion, so the offset within a site
+    random-walks and the ion is not held in its site beyond a window; with it the chain can integrate
+    its own displacements."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):
         super().__init__()
         s = settings
         self.latent_dim = s.latent_dim
         self.chains = features if s.axis_chains else 1
+        self.feedback_dim = features // self.chains if s.segment_feedback else 0
+        self.state_dim = s.latent_dim + self.feedback_dim
         self.relaxation_steps = s.relaxation_steps
         self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
         self.segment_records = segment_records
         self.features = features
         condition_dim = features if s.axis_chains else 0
-        self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope, condition_dim)
+        self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope,
+                                      condition_dim + self.feedback_dim)
         self.decoder = SegmentDecoder(
             s.latent_dim, segment_records, features // self.chains, s.decoder_width, s.decoder_layers,
             s.leaky_slope, condition_dim,
@@ -116,64 +128,86 @@ class Generator(nn.Module):
             return None
         return torch.eye(self.chains, dtype=like.dtype, device=like.device).repeat(batch, 1)
 
-    def _per_chain(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, chains * latent_dim) -> (batch * chains, latent_dim)."""
-        return x.reshape(-1, self.latent_dim)
+    def _per_chain(self, x: torch.Tensor, width: int | None = None) -> torch.Tensor:
+        """(batch, chains * width) -> (batch * chains, width); width the latent_dim unless given."""
+        return x.reshape(-1, width or self.latent_dim)
 
-    def step(self, z: torch.Tensor, r: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One chain step: the next latent and the segment it decodes to, (batch, L, features)."""
-        batch = z.shape[0]
-        condition = self._condition(batch, z)
-        z = self.latent_step(self._per_chain(z), self._per_chain(r), condition)
+    def _step_condition(self, condition: torch.Tensor | None, feedback: torch.Tensor) -> torch.Tensor | None:
+        """G_z's condition: the one-hot axis (if any), then the last segment's displacement (if fed back)."""
+        if self.feedback_dim == 0:
+            return condition
+        return feedback if condition is None else torch.cat([condition, feedback], dim=-1)
+
+    def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One chain step: the next state and the segment it decodes to, (batch, L, features)."""
+        batch = state.shape[0]
+        condition = self._condition(batch, state)
+        chains = self._per_chain(state, self.state_dim)
+        z, feedback = chains[:, : self.latent_dim], chains[:, self.latent_dim :]
+        z = self.latent_step(z, self._per_chain(r), self._step_condition(condition, feedback))
         if self.chains == 1:
-            return z, self.decoder(z, eps)
-        eps_chains = eps.transpose(1, 2).reshape(batch * self.chains, self.segment_records, 1)
-        y = self.decoder(z, eps_chains, condition).reshape(batch, self.chains, self.segment_records)
-        return z.reshape(batch, -1), y.transpose(1, 2)
+            y = self.decoder(z, eps)
+            y_chains = y
+        else:
+            eps_chains = eps.transpose(1, 2).reshape(batch * self.chains, self.segment_records, 1)
+            y_chains = self.decoder(z, eps_chains, condition)
+            y = y_chains.reshape(batch, self.chains, self.segment_records).transpose(1, 2)
+        if self.feedback_dim:
+            z = torch.cat([z, y_chains.sum(dim=1) / math.sqrt(self.segment_records)], dim=-1)
+        return z.reshape(batch, -1), y
 
     def relax(self, batch: int, noise) -> torch.Tensor:
-        """Initial latents: U[0, 1] pushed through G_z ``relaxation_steps`` times, (batch, chains * latent_dim)."""
+        """Initial states: U[0, 1] pushed through G_z ``relaxation_steps`` times (a last segment of no
+        displacement fed back), (batch, chains * state_dim)."""
         draws = [noise.uniform(batch, self.chains * self.latent_dim) for _ in range(self.relaxation_steps + 1)]
         condition = self._condition(batch, draws[0])
-        return self._relax_from([self._per_chain(r) for r in draws], condition).reshape(batch, -1)
+        z = self._relax_from([self._per_chain(r) for r in draws], condition)
+        return self._with_feedback(z, z.new_zeros(z.shape[0], self.feedback_dim)).reshape(batch, -1)
+
+    def _with_feedback(self, z: torch.Tensor, feedback: torch.Tensor) -> torch.Tensor:
+        return z if self.feedback_dim == 0 else torch.cat([z, feedback], dim=-1)
 
     def _relax_from(self, draws: list[torch.Tensor], condition: torch.Tensor | None) -> torch.Tensor:
         """The first U[0, 1] draw pushed through G_z with each of the others as its noise; draws
-        (chains, latent_dim) each, one row per chain, with the chains' conditions."""
+        (chains, latent_dim) each, one row per chain, with the chains' conditions; the latents."""
         z = draws[0]
+        condition = self._step_condition(condition, z.new_zeros(z.shape[0], self.feedback_dim))
         for r in draws[1:]:
             z = self.latent_step(z, r, condition)
         return z
 
-    def renew(self, z: torch.Tensor, noise) -> torch.Tensor:
+    def renew(self, state: torch.Tensor, noise) -> torch.Tensor:
         """Each chain's latent replaced, with probability ``renewal_probability``, by a freshly relaxed
         one (:meth:`relax` from its own draws): a renewed chain forgets its past, so no state of a
         chain (a mobility, a site) outlives a renewal, and the memory of the chain is bounded by a
-        geometric time of mean ``renewal_windows`` windows. The draws are made for every chain, so
-        that a chain's noise does not depend on which others renew."""
-        batch = z.shape[0]
+        geometric time of mean ``renewal_windows`` windows. The last segment's displacement (with
+        ``segment_feedback``) is kept: it is the trajectory's, not the chain's memory. The draws are
+        made for every chain, so that a chain's noise does not depend on which others renew."""
+        batch = state.shape[0]
         renewed = noise.uniform(batch, self.chains) < self.renewal_probability
         draws = [noise.uniform(batch, self.chains * self.latent_dim) for _ in range(self.relaxation_steps + 1)]
         rows = renewed.flatten().nonzero().squeeze(1)
         if rows.numel() == 0:
-            return z
-        condition = self._condition(batch, z)
+            return state
+        condition = self._condition(batch, state)
         fresh = self._relax_from([self._per_chain(r)[rows] for r in draws], None if condition is None else condition[rows])
-        return self._per_chain(z).index_put((rows,), fresh).reshape(batch, -1)
+        chains = self._per_chain(state, self.state_dim)
+        fresh = self._with_feedback(fresh, chains[rows, self.latent_dim :])
+        return chains.index_put((rows,), fresh).reshape(batch, -1)
 
-    def rollout(self, z: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n_segments`` chain steps from ``z`` (each after a :meth:`renew` when renewal is on): the
-        last latent and the series (batch, n * L, features)."""
-        batch = z.shape[0]
+    def rollout(self, state: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n_segments`` chain steps from ``state`` (each after a :meth:`renew` when renewal is on): the
+        last state and the series (batch, n * L, features)."""
+        batch = state.shape[0]
         segments = []
         for _ in range(n_segments):
             if self.renewal_probability > 0:
-                z = self.renew(z, noise)
+                state = self.renew(state, noise)
             r = noise.uniform(batch, self.chains * self.latent_dim)
             eps = noise.normal(batch, self.segment_records, self.features)
-            z, y = self.step(z, r, eps)
+            state, y = self.step(state, r, eps)
             segments.append(y)
-        return z, torch.cat(segments, dim=1)
+        return state, torch.cat(segments, dim=1)
 
 
 def segment_records(window_records: int, segments: int) -> int:

@@ -13,8 +13,9 @@ class ModelSettings:
     """Network sizes. A window of ``window_records`` records is ``segments`` segments of L records.
 
     ``renewal_windows``: mean windows between renewals of a chain's latent (0: never; see
-    :meth:`mdgan.model.networks.Generator.renew`). ``axis_chains``: one latent chain per Cartesian axis
-    (see :class:`mdgan.model.networks.Generator`)."""
+    :meth:`mdgan.model.networks.Generator.renew`). ``axis_chains``: one latent chain per Cartesian axis;
+    ``segment_feedback``: G_z sees its chain's last decoded displacement (both in
+    :class:`mdgan.model.networks.Generator`)."""
 
     latent_dim: int = 32
     segments: int = 8
@@ -29,6 +30,7 @@ class ModelSettings:
     relaxation_steps: int = 10
     renewal_windows: float = 0.0
     axis_chains: bool = False
+    segment_feedback: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,14 @@ COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_
 
 def model_dict(model: ModelSettings) -> dict:
     """:func:`settings_dict` of the model settings without ``renewal_windows`` when renewal is off and
-    without ``axis_chains`` when off, so that the state fingerprint and generator.pt are what they were
-    before the keys existed."""
+    without ``axis_chains`` and ``segment_feedback`` when off, so that the state fingerprint and
+    generator.pt are what they were before the keys existed."""
     values = settings_dict(model)
     if model.renewal_windows == 0:
         del values["renewal_windows"]
-    if not model.axis_chains:
-        del values["axis_chains"]
+    for key in ("axis_chains", "segment_feedback"):
+        if not values[key]:
+            del values[key]
     return values
 
 
