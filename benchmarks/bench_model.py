@@ -57,6 +57,7 @@ LEVERS = {  # levers off by default (model or training keys)
     "cross-axis matching (weight 30)": {"match_cross_axis_weight": 30.0},
     "latent renewal (8 windows)": {"renewal_windows": 8.0},
     "one latent chain per axis": {"axis_chains": True},
+    "one chain per axis with segment feedback": {"axis_chains": True, "segment_feedback": True},
 }
 
 
