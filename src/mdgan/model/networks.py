@@ -99,8 +99,8 @@ class Generator(nn.Module):
 
     With ``segment_feedback`` G_z also sees the displacement its chain's last segment decoded to (the
     segment's sum / sqrt(L), standardised units), carried in the chain state after the latent. Without
-    it the chain never learns where the decoder's noise took the ion, so the offset within a site
-    random-walks and the ion is not held in its site beyond a window; with it the chain can integrate
+    it the chain never learns where the decoder's noise took the ion and cannot undo an offset within
+    a site (docs/validation.md, "Why the hops fade beyond the window"); with it the chain can integrate
     its own displacements."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):

@@ -38,7 +38,7 @@ class TrainingResult:
 class Progress:
     """What a training carries from one iteration to the next besides the networks and optimisers.
 
-    latent: (batch, latent_dim) the persistent chain's state; loss_sums: (critic, generator, penalty),
+    latent: (batch, chains * state_dim) the persistent chains' state (:class:`Generator`); loss_sums: (critic, generator, penalty),
     then (critic, generator term, penalty) of each coarse critic, summed over the ``n_summed``
     iterations since the last log row.
     """
