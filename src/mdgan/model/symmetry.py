@@ -86,22 +86,26 @@ def generator_frame(shown: np.ndarray, maps: np.ndarray) -> np.ndarray:
     return np.einsum("ikj,ik->ij", maps, shown)
 
 
-def generator_frame_msd(positions_ang: np.ndarray, equivalent_axes: str, mirror_axes: str = "") -> list[float]:
-    """Mean squared displacement (A^2) along x, y, z from the first to the last record over all ions of
-    (ions, records, 3) generated positions, in the generator's own axes: the asymmetry between
-    equivalent axes that :func:`ion_axis_maps` averaged away."""
+def generator_frame_displacement(positions_ang: np.ndarray, equivalent_axes: str, mirror_axes: str = "") -> np.ndarray:
+    """(ions, 3) displacement (A) from the first to the last record of (ions, records, 3) generated
+    positions, in the generator's own axes (the maps of :func:`ion_axis_maps` undone)."""
     displacement = np.asarray(positions_ang[:, -1], dtype=np.float64) - positions_ang[:, 0]
     maps = ion_axis_maps(equivalent_axes, mirror_axes, 0, displacement.shape[0])
-    made = displacement if maps is None else generator_frame(displacement, maps)
+    return displacement if maps is None else generator_frame(displacement, maps)
+
+
+def generator_frame_msd(positions_ang: np.ndarray, equivalent_axes: str, mirror_axes: str = "") -> list[float]:
+    """Mean squared displacement (A^2) along x, y, z over the whole series in the generator's own axes
+    (:func:`generator_frame_displacement`): the asymmetry between equivalent axes that the maps
+    averaged away."""
+    made = generator_frame_displacement(positions_ang, equivalent_axes, mirror_axes)
     return (made**2).mean(axis=0).tolist()
 
 
 def generator_frame_correlation(positions_ang: np.ndarray, equivalent_axes: str, mirror_axes: str = "") -> list[float]:
-    """Correlation coefficients of the xy, xz and yz components of the first-to-last displacement over
-    all ions of (ions, records, 3) generated positions, in the generator's own axes: a preferred
-    diagonal that :func:`ion_axis_maps` with ``mirror_axes`` averaged away."""
-    displacement = np.asarray(positions_ang[:, -1], dtype=np.float64) - positions_ang[:, 0]
-    maps = ion_axis_maps(equivalent_axes, mirror_axes, 0, displacement.shape[0])
-    made = displacement if maps is None else generator_frame(displacement, maps)
+    """Correlation coefficients (about the origin) of the xy, xz and yz components of the whole-series
+    displacement in the generator's own axes (:func:`generator_frame_displacement`): a preferred
+    diagonal that the maps with ``mirror_axes`` averaged away."""
+    made = generator_frame_displacement(positions_ang, equivalent_axes, mirror_axes)
     c = made.T @ made
     return [float(c[i, j] / np.sqrt(c[i, i] * c[j, j])) for i, j in ((0, 1), (0, 2), (1, 2))]
