@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from mdgan.dataset import load_standardization  # noqa: E402
+from mdgan.model.matching import alpha2_from_moments  # noqa: E402
 from mdgan.model.networks import Generator, segment_records  # noqa: E402
 from mdgan.model.noise import Noise  # noqa: E402
 from mdgan.model.settings import ModelSettings, settings_from_dict  # noqa: E402
@@ -35,7 +36,7 @@ BAND_EDGES_ANG = (0.0, 1.0, 3.0, 5.0, np.inf)
 
 def alpha2_msd(tracks: list[np.ndarray], lag: int) -> tuple[float, float]:
     r2 = np.concatenate([np.sum((p[lag:] - p[:-lag]) ** 2, axis=-1) for p in tracks if len(p) > lag])
-    return float(r2.mean()), float(3 * np.mean(r2**2) / (5 * r2.mean() ** 2) - 1)
+    return float(r2.mean()), float(alpha2_from_moments(r2.mean(), np.mean(r2**2)))
 
 
 def bands(tracks: list[np.ndarray], lag: int) -> tuple[list[float], float]:
