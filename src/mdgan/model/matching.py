@@ -19,6 +19,7 @@ from mdgan.errors import InputError
 
 
 VAN_HOVE_LEVELS = 32  # quantile levels of each axis's displacement: Phi(z), 32 normal scores z in [-3, 3]
+VAN_HOVE_ABS_LEVELS = 16  # levels of each axis's |displacement|: 2 Phi(z) - 1, 16 scores z in (0, 3]
 VAN_HOVE_ORIGIN_STRIDE = 4  # generated displacements from every 4th origin: a quarter of the sorting
 
 
@@ -27,12 +28,15 @@ class MatchTarget:
     """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2), alpha2(t),
     ``axis_correlation`` (lags, 3): the correlation coefficients of the displacement's xy, xz and yz
     components and, for van Hove matching, ``quantiles_ang`` (lags, VAN_HOVE_LEVELS, 3): quantiles of
-    the displacement along each axis (A), the self van Hove function per axis."""
+    the displacement along each axis (A), the self van Hove function per axis; for log van Hove
+    matching ``abs_quantiles_ang`` (lags, VAN_HOVE_ABS_LEVELS, 3): quantiles of its magnitude |dx|,
+    |dy|, |dz| (A)."""
 
     lags: tuple[int, ...]
     msd_ang2: torch.Tensor
     alpha2: torch.Tensor
     quantiles_ang: torch.Tensor | None = None
+    abs_quantiles_ang: torch.Tensor | None = None
     axis_correlation: torch.Tensor | None = None
 
 
@@ -41,6 +45,14 @@ def quantile_levels(dtype=torch.float64, device=None) -> torch.Tensor:
     evenly spaced from -3 to 3 (0.00135 to 0.99865), so that the tails, where a hop between sites
     lands, hold as many levels as the core (evenly spaced levels put one level in the outer 3 %)."""
     return torch.special.ndtr(torch.linspace(-3.0, 3.0, VAN_HOVE_LEVELS, dtype=dtype, device=device))
+
+
+def abs_quantile_levels(dtype=torch.float64, device=None) -> torch.Tensor:
+    """The VAN_HOVE_ABS_LEVELS probability levels of a displacement's magnitude, (levels,): 2 Phi(z) - 1
+    at scores z evenly spaced from 3/16 to 3 (0.149 to 0.9973), the levels of |x| that
+    :func:`quantile_levels` gives x, folded; none at 0, where ln |x| has no floor."""
+    z = torch.linspace(3.0 / VAN_HOVE_ABS_LEVELS, 3.0, VAN_HOVE_ABS_LEVELS, dtype=dtype, device=device)
+    return 2.0 * torch.special.ndtr(z) - 1.0
 
 
 def match_lags(stretch_records: int, n_lags: int) -> tuple[int, ...]:
@@ -93,6 +105,16 @@ def displacement_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], 
     return torch.stack([torch.quantile((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3), levels, dim=0) for n in lags])
 
 
+def displacement_abs_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1) -> torch.Tensor:
+    """Quantiles (A) of the displacement's magnitude along each axis, |dx|, |dy|, |dz|, at each lag, over
+    every ``origin_stride``-th origin of every row of (rows, records, 3) increments:
+    (lags, VAN_HOVE_ABS_LEVELS, 3). Differentiable."""
+    pos = positions_from_increments(increments_ang)
+    levels = abs_quantile_levels(pos.dtype, pos.device)
+    s = origin_stride
+    return torch.stack([torch.quantile((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3).abs(), levels, dim=0) for n in lags])
+
+
 def alpha2_from_moments(r2: torch.Tensor, r4: torch.Tensor) -> torch.Tensor:
     """Non-Gaussian parameter in 3D: 3 <r^4> / (5 <r^2>^2) - 1."""
     return 3.0 * r4 / (5.0 * r2**2) - 1.0
@@ -105,9 +127,10 @@ def match_target(
     std_ang: np.ndarray,
     lags: tuple[int, ...],
     van_hove: bool = False,
+    van_hove_log: bool = False,
 ) -> MatchTarget:
-    """MSD and alpha2 (and with ``van_hove`` the per-axis displacement quantiles) of the training
-    tracks at ``lags``, every origin of every track long enough.
+    """MSD and alpha2 (with ``van_hove`` the per-axis displacement quantiles, with ``van_hove_log``
+    those of its magnitude) of the training tracks at ``lags``, every origin of every track long enough.
 
     series: (records, 3) standardised increments of all tracks one after the other; lengths: (tracks,).
     """
@@ -129,7 +152,7 @@ def match_target(
         usable = [i for i, n in enumerate(lags) if n <= inc.shape[0]]
         if not usable:
             continue
-        if van_hove:
+        if van_hove or van_hove_log:
             pos = positions_from_increments(inc[None])[0].numpy()
             for i in usable:
                 displacements[i].append(pos[lags[i]:] - pos[: -lags[i]])
@@ -140,13 +163,17 @@ def match_target(
         product_sums[usable] += displacement_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None]
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
-    quantiles = None
+    quantiles = abs_quantiles = None  # numpy: torch.quantile refuses inputs over 2^24 values
     if van_hove:
-        levels = quantile_levels().numpy()  # numpy: torch.quantile refuses inputs over 2^24 values
+        levels = quantile_levels().numpy()
         quantiles = torch.from_numpy(np.stack([np.quantile(np.concatenate(d), levels, axis=0) for d in displacements]))
+    if van_hove_log:
+        levels = abs_quantile_levels().numpy()
+        abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(np.concatenate(d)), levels, axis=0)
+                                                   for d in displacements]))
     correlation = axis_correlation(torch.from_numpy(product_sums / counts[:, None]))
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles,
-                       axis_correlation=correlation)
+                       abs_quantiles_ang=abs_quantiles, axis_correlation=correlation)
 
 
 def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
@@ -158,6 +185,18 @@ def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> 
     return (w2 / target_ang.pow(2).mean(dim=1)).mean()
 
 
+LOG_VAN_HOVE_FLOOR_ANG = 1e-6  # a generated quantile below this counts as this: ln 0 has no gradient
+
+
+def log_van_hove_distance(abs_quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
+    """Mean over lags, levels and axes of ln(generated / target quantile of |displacement|)^2
+    ((lags, levels, 3)): dimensionless, 0 when equal, (ln s)^2 for a distribution scaled by s at every
+    level. Each level counts by its relative error, so the core of a site (an ion that has not hopped:
+    small |dx|) weighs as much as a hop, where :func:`van_hove_distance` divides by the mean square,
+    which the hops dominate."""
+    return torch.log(abs_quantiles_ang.clamp_min(LOG_VAN_HOVE_FLOOR_ANG) / target_ang).pow(2).mean()
+
+
 def matching_loss(
     stretch_ang: torch.Tensor,
     target: MatchTarget,
@@ -165,13 +204,15 @@ def matching_loss(
     alpha2_weight: float,
     van_hove_weight: float = 0.0,
     cross_axis_weight: float = 0.0,
+    van_hove_log_weight: float = 0.0,
 ) -> torch.Tensor:
     """msd_weight * mean over lags of ln(MSD_gen / MSD_target)^2 + alpha2_weight * mean (alpha2 difference)^2
     + van_hove_weight * :func:`van_hove_distance` (needs ``target.quantiles_ang``; the generated
     quantiles from every VAN_HOVE_ORIGIN_STRIDE-th origin) + cross_axis_weight * mean over lags and
     axis pairs of the squared difference of the displacement components' correlation coefficients
     (:func:`axis_correlation`): per-axis statistics cannot see axes that move together, i.e. a
-    preferred diagonal direction.
+    preferred diagonal direction; + van_hove_log_weight * :func:`log_van_hove_distance` (needs
+    ``target.abs_quantiles_ang``).
 
     stretch_ang: (batch, records, 3) generated increments in A per record, records >= the longest lag.
     """
@@ -184,6 +225,10 @@ def matching_loss(
     if van_hove_weight > 0:
         quantiles = displacement_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE)
         loss = loss + van_hove_weight * van_hove_distance(quantiles, target.quantiles_ang.to(quantiles.device))
+    if van_hove_log_weight > 0:
+        abs_quantiles = displacement_abs_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE)
+        loss = loss + van_hove_log_weight * log_van_hove_distance(abs_quantiles,
+                                                                  target.abs_quantiles_ang.to(abs_quantiles.device))
     if cross_axis_weight > 0:
         correlation = axis_correlation(displacement_products(stretch_ang.double(), target.lags))
         loss = loss + cross_axis_weight * (correlation - target.axis_correlation.to(correlation.device)).pow(2).mean()

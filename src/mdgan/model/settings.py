@@ -54,6 +54,7 @@ class TrainingSettings:
     match_alpha2_weight: float = 10.0
     match_van_hove_weight: float = 0.0
     match_cross_axis_weight: float = 0.0
+    match_van_hove_log_weight: float = 0.0
     match_windows: int = 2
     match_lags: int = 16
     coarse_critic_factors: tuple[int, ...] = ()
@@ -65,7 +66,7 @@ class TrainingSettings:
     def matching(self) -> bool:
         """Whether the generator step adds the statistic-matching term (:mod:`mdgan.model.matching`)."""
         return (self.match_weight > 0 or self.match_alpha2_weight > 0 or self.match_van_hove_weight > 0
-                or self.match_cross_axis_weight > 0)
+                or self.match_cross_axis_weight > 0 or self.match_van_hove_log_weight > 0)
 
     @property
     def coarse_critic(self) -> bool:
@@ -112,6 +113,7 @@ def settings_dict(settings) -> dict:
 
 
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
+OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight")  # absent when 0
 
 
 def model_dict(model: ModelSettings) -> dict:
@@ -129,13 +131,13 @@ def model_dict(model: ModelSettings) -> dict:
 
 def training_dict(training: TrainingSettings) -> dict:
     """:func:`settings_dict` of the training settings without the keys of a lever that is off (the
-    coarse critics, van Hove and cross-axis matching), so that the state fingerprint and generator.pt are what they
+    coarse critics, van Hove, log van Hove and cross-axis matching), so that the state fingerprint and generator.pt are what they
     were before the keys existed."""
     values = settings_dict(training)
     if not training.coarse_critic:
         for key in COARSE_KEYS:
             del values[key]
-    for key in ("match_van_hove_weight", "match_cross_axis_weight"):
+    for key in OFF_WHEN_ZERO_KEYS:
         if values[key] == 0:
             del values[key]
     return values

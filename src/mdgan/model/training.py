@@ -125,7 +125,8 @@ def train_iteration(
         if match is not None:
             stretch_ang = destandardise(stretch, mean_ang, std_ang)
             loss_g = loss_g + matching_loss(stretch_ang, match, t.match_weight, t.match_alpha2_weight,
-                                            t.match_van_hove_weight, t.match_cross_axis_weight)
+                                            t.match_van_hove_weight, t.match_cross_axis_weight,
+                                            t.match_van_hove_log_weight)
         if coarse is not None:
             terms = coarse.generator_terms(stretch)
             loss_g = loss_g + coarse.weight * terms.sum()
@@ -172,7 +173,7 @@ def train(
             raise InputError("statistic matching needs the training runs' whole series (windows.npz: series)")
         lags = match_lags(window_records * t.match_windows, t.match_lags)
         match = match_target(*series, standardization["mean_ang"], standardization["std_ang"], lags,
-                             van_hove=t.match_van_hove_weight > 0)
+                             van_hove=t.match_van_hove_weight > 0, van_hove_log=t.match_van_hove_log_weight > 0)
         if log:
             log.info("statistic matching at lags %s records: MSD %s A^2, alpha2 %s", lags,
                      np.array2string(match.msd_ang2.numpy(), precision=3),
