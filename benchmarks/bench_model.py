@@ -55,6 +55,7 @@ def sizes(name: str) -> tuple[ModelSettings, TrainingSettings, GenerationSetting
 LEVERS = {  # levers off by default (model or training keys)
     "van Hove matching (weight 30)": {"match_van_hove_weight": 30.0},
     "cross-axis matching (weight 30)": {"match_cross_axis_weight": 30.0},
+    "log van Hove matching (weight 30)": {"match_van_hove_log_weight": 30.0},
     "latent renewal (8 windows)": {"renewal_windows": 8.0},
     "one latent chain per axis": {"axis_chains": True},
     "one chain per axis with segment feedback": {"axis_chains": True, "segment_feedback": True},

@@ -156,34 +156,87 @@ def test_target_quantiles_pool_every_origin_of_long_enough_tracks():
     assert match_target(long.astype(np.float32), np.array([40]), np.zeros(3), np.ones(3), (5,)).quantiles_ang is None
 
 
-def test_van_hove_term_pulls_a_gaussian_generator_towards_hops():
+@pytest.mark.parametrize("term", ["van_hove", "van_hove_log"])
+def test_van_hove_term_pulls_a_gaussian_generator_towards_hops(term):
     """A target of rare long jumps (heavy tails, alpha2 about 4 at lag 1): descending the van Hove term
-    alone brings the generated quantiles several times closer than they start."""
-    from mdgan.model.matching import displacement_quantiles, van_hove_distance
+    (or its log form) alone brings the generated quantiles several times closer than they start."""
+    from mdgan.model.matching import (displacement_abs_quantiles, displacement_quantiles, log_van_hove_distance,
+                                      van_hove_distance)
 
     torch.manual_seed(0)
     generator, _ = build_networks(TINY, window_records=8)
     rng = np.random.default_rng(6)
     hops = rng.normal(0, 0.3, size=(20000, 3)) + rng.choice([-2.0, 0.0, 2.0], p=[0.05, 0.9, 0.05], size=(20000, 3))
     target = match_target(hops.astype(np.float32), np.array([20000]), np.zeros(3), np.ones(3), (1, 2, 4),
-                          van_hove=True)
+                          van_hove=True, van_hove_log=True)
     opt = torch.optim.Adam(generator.parameters(), lr=3e-3)
+    weights = (1.0, 0.0) if term == "van_hove" else (0.0, 1.0)
 
     def stretch(noise, batch):
         return generator.rollout(generator.relax(batch, noise), 2, noise)[1].double()
 
     def distance():
         with torch.no_grad():
-            q = displacement_quantiles(stretch(Noise(CPU, seeded_generator(CPU, 5)), 1024), target.lags)
-        return van_hove_distance(q, target.quantiles_ang).item()
+            x = stretch(Noise(CPU, seeded_generator(CPU, 5)), 1024)
+        if term == "van_hove":
+            return van_hove_distance(displacement_quantiles(x, target.lags), target.quantiles_ang).item()
+        return log_van_hove_distance(displacement_abs_quantiles(x, target.lags), target.abs_quantiles_ang).item()
 
     before = distance()
     for step in range(300):
-        loss = matching_loss(stretch(Noise(CPU, seeded_generator(CPU, 100 + step)), 64), target, 0.0, 0.0, 1.0)
+        loss = matching_loss(stretch(Noise(CPU, seeded_generator(CPU, 100 + step)), 64), target, 0.0, 0.0,
+                             weights[0], 0.0, weights[1])
         opt.zero_grad()
         loss.backward()
         opt.step()
     assert distance() < before / 4, (before, distance())
+
+
+def test_log_van_hove_distance_is_zero_on_the_target_and_ln_scale_squared_off_it():
+    from mdgan.model.matching import displacement_abs_quantiles, log_van_hove_distance
+
+    rng = np.random.default_rng(8)
+    q = displacement_abs_quantiles(torch.from_numpy(rng.standard_t(3, size=(20, 100, 3))), (1, 5, 20))
+    assert bool((q > 0).all())
+    assert log_van_hove_distance(q, q).item() == 0.0
+    assert log_van_hove_distance(1.3 * q, q).item() == pytest.approx(np.log(1.3) ** 2, rel=1e-10)
+    assert np.isfinite(log_van_hove_distance(torch.zeros_like(q), q).item())  # an ion that never moves
+
+
+def test_target_abs_quantiles_are_those_of_each_axis_magnitude_and_only_when_asked():
+    from mdgan.model.matching import abs_quantile_levels
+
+    rng = np.random.default_rng(9)
+    long, short = rng.laplace(size=(40, 3)), rng.laplace(size=(12, 3))
+    target = match_target(np.concatenate([long, short]).astype(np.float32), np.array([40, 12]), np.zeros(3),
+                          np.ones(3), (5, 20), van_hove_log=True)
+    pos = [np.concatenate([np.zeros((1, 3)), x.astype(np.float32).astype(np.float64).cumsum(0)]) for x in (long, short)]
+    d5 = np.abs(np.concatenate([p[5:] - p[:-5] for p in pos]))
+    levels = abs_quantile_levels().numpy()
+    assert levels[0] > 0.1 and levels[-1] == pytest.approx(0.9973, abs=1e-4)
+    np.testing.assert_allclose(target.abs_quantiles_ang[0].numpy(), np.quantile(d5, levels, axis=0), rtol=1e-10)
+    assert target.quantiles_ang is None
+    assert match_target(long.astype(np.float32), np.array([40]), np.zeros(3), np.ones(3), (5,)).abs_quantiles_ang is None
+
+
+def test_log_van_hove_sees_a_wide_site_core_that_the_plain_distance_hardly_sees():
+    """Hops of 2 A to either side (10 %) over a vibrating core: a core of 0.45 A instead of 0.34 A costs
+    the plain distance less than scaling everything by 10 % does; the log distance over four times more."""
+    from mdgan.model.matching import log_van_hove_distance, van_hove_distance
+
+    rng = np.random.default_rng(7)
+
+    def hops(core_ang):
+        x = rng.normal(0, core_ang, size=(200000, 3)) + rng.choice([-2.0, 0.0, 2.0], p=[0.05, 0.9, 0.05], size=(200000, 3))
+        return match_target(x.astype(np.float32), np.array([200000]), np.zeros(3), np.ones(3), (1,), van_hove=True,
+                            van_hove_log=True)
+
+    md, wide = hops(0.34), hops(0.45)
+    plain, log = van_hove_distance(wide.quantiles_ang, md.quantiles_ang), log_van_hove_distance(wide.abs_quantiles_ang,
+                                                                                                 md.abs_quantiles_ang)
+    plain_scaled = van_hove_distance(1.1 * md.quantiles_ang, md.quantiles_ang)
+    log_scaled = log_van_hove_distance(1.1 * md.abs_quantiles_ang, md.abs_quantiles_ang)
+    assert plain < plain_scaled and log > 4 * log_scaled, (plain, plain_scaled, log, log_scaled)
 
 
 def test_van_hove_matching_off_leaves_the_settings_record_as_it_was():
@@ -192,9 +245,12 @@ def test_van_hove_matching_off_leaves_the_settings_record_as_it_was():
     assert "match_van_hove_weight" not in training_dict(TrainingSettings())
     assert training_dict(TrainingSettings(match_van_hove_weight=3.0))["match_van_hove_weight"] == 3.0
     assert TrainingSettings(match_weight=0, match_alpha2_weight=0, match_van_hove_weight=1.0).matching
+    assert "match_van_hove_log_weight" not in training_dict(TrainingSettings())
+    assert TrainingSettings(match_weight=0, match_alpha2_weight=0, match_van_hove_log_weight=1.0).matching
 
 
-def test_training_with_van_hove_matching_alone_runs(tmp_path):
+@pytest.mark.parametrize("term", ["match_van_hove_weight", "match_van_hove_log_weight"])
+def test_training_with_van_hove_matching_alone_runs(tmp_path, term):
     rng = np.random.default_rng(0)
     series = rng.normal(size=(4 * 40, 3)).astype(np.float32)
     windows = np.stack([series[i : i + 8] for i in range(0, 32, 4)])
@@ -202,7 +258,7 @@ def test_training_with_van_hove_matching_alone_runs(tmp_path):
              "window_records": 8}
     settings = TrainingSettings(iterations=2, batch_size=4, checkpoint_every=2, log_every=2, check_batch=8,
                                 check_lags=(1, 4), match_weight=0.0, match_alpha2_weight=0.0,
-                                match_van_hove_weight=1.0, match_windows=4)
+                                match_windows=4, **{term: 1.0})
     result = train(windows, stats, TINY, settings, tmp_path, CPU, progress=False, series=(series, np.full(4, 40)))
     assert np.isfinite(result.log["generator_loss"]).all()
 
