@@ -55,21 +55,28 @@ class LatentStep(nn.Module):
 
 class SegmentDecoder(nn.Module):
     """G_x: (z_k, eps_k, c) -> segment Y_k of (L, features); eps_k ~ N(0, I) of shape (L, features);
-    c an optional condition of ``condition_dim``."""
+    c an optional condition of ``condition_dim``.
+
+    With ``net_from_latent`` the segment's mean increment comes from (z_k, c) alone, through a head of
+    its own, and the noise-driven part has zero mean over the segment: eps_k moves the ion within the
+    segment but not from one segment boundary to the next."""
 
     def __init__(
         self, latent_dim: int, segment_records: int, features: int, width: int, layers: int, slope: float,
-        condition_dim: int = 0,
+        condition_dim: int = 0, net_from_latent: bool = False,
     ):
         super().__init__()
         self.segment_shape = (segment_records, features)
         n = segment_records * features
         self.net = mlp(latent_dim + condition_dim + n, width, layers, n, slope)
+        self.net_head = mlp(latent_dim + condition_dim, width, 1, features, slope) if net_from_latent else None
 
     def forward(self, z: torch.Tensor, eps: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        parts = [z, eps.flatten(1)] if condition is None else [z, condition, eps.flatten(1)]
-        y = self.net(torch.cat(parts, dim=-1))
-        return y.view(-1, *self.segment_shape)
+        given = [z] if condition is None else [z, condition]
+        y = self.net(torch.cat([*given, eps.flatten(1)], dim=-1)).view(-1, *self.segment_shape)
+        if self.net_head is None:
+            return y
+        return y - y.mean(dim=1, keepdim=True) + self.net_head(torch.cat(given, dim=-1))[:, None, :]
 
 
 class Critic(nn.Module):
@@ -101,7 +108,12 @@ class Generator(nn.Module):
     segment's sum / sqrt(L), standardised units), carried in the chain state after the latent. Without
     it the chain never learns where the decoder's noise took the ion and cannot undo an offset within
     a site (docs/validation.md, "Why the hops fade beyond the window"); with it the chain can integrate
-    its own displacements."""
+    its own displacements.
+
+    With ``net_displacement_from_latent`` each segment's net displacement is a function of the
+    latent alone (:class:`SegmentDecoder`): the ion's position at every segment boundary is then
+    known to the chain, which can hold it in its site, while the decoder's noise only moves it
+    within a segment."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):
         super().__init__()
@@ -119,7 +131,7 @@ class Generator(nn.Module):
                                       condition_dim + self.feedback_dim)
         self.decoder = SegmentDecoder(
             s.latent_dim, segment_records, features // self.chains, s.decoder_width, s.decoder_layers,
-            s.leaky_slope, condition_dim,
+            s.leaky_slope, condition_dim, s.net_displacement_from_latent,
         )
 
     def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:

@@ -14,7 +14,8 @@ class ModelSettings:
 
     ``renewal_windows``: mean windows between renewals of a chain's latent (0: never; see
     :meth:`mdgan.model.networks.Generator.renew`). ``axis_chains``: one latent chain per Cartesian axis;
-    ``segment_feedback``: G_z sees its chain's last decoded displacement (both in
+    ``segment_feedback``: G_z sees its chain's last decoded displacement; ``net_displacement_from_latent``:
+    a segment's net displacement is decoded from the latent alone (all in
     :class:`mdgan.model.networks.Generator`)."""
 
     latent_dim: int = 32
@@ -31,6 +32,7 @@ class ModelSettings:
     renewal_windows: float = 0.0
     axis_chains: bool = False
     segment_feedback: bool = False
+    net_displacement_from_latent: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,12 @@ OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match
 
 def model_dict(model: ModelSettings) -> dict:
     """:func:`settings_dict` of the model settings without ``renewal_windows`` when renewal is off and
-    without ``axis_chains`` and ``segment_feedback`` when off, so that the state fingerprint and
+    without ``axis_chains``, ``segment_feedback`` and ``net_displacement_from_latent`` when off, so that the state fingerprint and
     generator.pt are what they were before the keys existed."""
     values = settings_dict(model)
     if model.renewal_windows == 0:
         del values["renewal_windows"]
-    for key in ("axis_chains", "segment_feedback"):
+    for key in ("axis_chains", "segment_feedback", "net_displacement_from_latent"):
         if not values[key]:
             del values[key]
     return values
