@@ -43,12 +43,13 @@ def tracks(seed=0, n_frames=6, n_ions=3):
     )
 
 
-@pytest.mark.parametrize("n_checkpoints, renewal_windows, axis_chains, feedback",
-                         [(1, 0, False, False), (2, 0, False, False), (2, 1.5, False, False), (2, 1.5, True, False),
-                          (2, 1.5, True, True), (1, 0, False, True)])
-def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_chains, feedback):
+@pytest.mark.parametrize("n_checkpoints, renewal_windows, axis_chains, feedback, net",
+                         [(1, 0, False, False, False), (2, 0, False, False, False), (2, 1.5, False, False, False),
+                          (2, 1.5, True, False, False), (2, 1.5, True, True, False), (1, 0, False, True, False),
+                          (2, 1.5, True, False, True)])
+def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_chains, feedback, net):
     gens = generators(n_checkpoints, dataclasses.replace(MODEL, renewal_windows=renewal_windows, axis_chains=axis_chains,
-                                                         segment_feedback=feedback))
+                                                         segment_feedback=feedback, net_displacement_from_latent=net))
     starts = np.random.default_rng(3).normal(size=(10, 3))
     one = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=10, chunk_records=10_000, rng_block_ions=2, seed=5)
     chunked = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=4, chunk_records=5, rng_block_ions=2, seed=5)
@@ -56,7 +57,7 @@ def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_
     generate_positions(gens, STATS, starts, chunked, tmp_path / "chunked.npy", CPU, progress=False)
     a, b = np.load(tmp_path / "one.npy"), np.load(tmp_path / "chunked.npy")
     assert n == 23 and a.shape == (10, 23, 3) and a.dtype == np.float32
-    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a, b, rtol=0, atol=4e-6)  # a few float32 steps of positions near 1 A: batch sizes differ
     np.testing.assert_allclose(a[:, 0], starts, atol=1e-6)
     assert not list(tmp_path.glob(".*partial*"))
 

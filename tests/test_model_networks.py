@@ -152,6 +152,28 @@ def test_segment_feedback_key_is_recorded_only_when_on():
     assert model_dict(dataclasses.replace(SMALL, segment_feedback=True))["segment_feedback"] is True
 
 
+@pytest.mark.parametrize("axis_chains", [False, True])
+def test_net_displacement_from_latent_leaves_the_segment_sum_to_the_latent(axis_chains):
+    """With the lever a segment's sum does not change with its noise (the position at every segment
+    boundary is the chain's), while the increments inside it still do; without it the sum does too."""
+    torch.manual_seed(0)
+    noise = Noise(torch.device("cpu"))
+    chains = 3 if axis_chains else 1
+    for net in (False, True):
+        generator = build_networks(dataclasses.replace(SMALL, axis_chains=axis_chains, net_displacement_from_latent=net),
+                                   window_records=32)[0]
+        state, r = generator.relax(5, noise), noise.uniform(5, chains * 8)
+        _, segment = generator.step(state, r, noise.normal(5, 8, 3))
+        _, other = generator.step(state, r, noise.normal(5, 8, 3))
+        assert not torch.allclose(segment, other)
+        assert torch.allclose(segment.sum(dim=1), other.sum(dim=1), atol=1e-5) is net
+
+
+def test_net_displacement_key_is_recorded_only_when_on():
+    assert "net_displacement_from_latent" not in model_dict(SMALL)
+    assert model_dict(dataclasses.replace(SMALL, net_displacement_from_latent=True))["net_displacement_from_latent"]
+
+
 def test_critic_has_no_normalisation_layers(nets):
     _, critic = nets
     norm_types = (torch.nn.LayerNorm, torch.nn.BatchNorm1d, torch.nn.GroupNorm, torch.nn.InstanceNorm1d)

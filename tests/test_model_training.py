@@ -129,12 +129,12 @@ def test_stopped_and_continued_equals_one_run(tmp_path, one_thread):
     assert [it for it, _ in continued.checkpoints] == [25, 30, 34]
 
 
-@pytest.mark.parametrize("feedback", [False, True])
-def test_axis_chains_train_and_continue(tmp_path, one_thread, feedback):
-    """One chain per axis (and with segment feedback): the persistent chain states (batch, 3 x
-    state_dim) survive a stop and a continue."""
+@pytest.mark.parametrize("lever", [{}, {"segment_feedback": True}, {"net_displacement_from_latent": True}])
+def test_axis_chains_train_and_continue(tmp_path, one_thread, lever):
+    """One chain per axis (alone, with segment feedback, with the net displacement from the latent):
+    the persistent chain states (batch, 3 x state_dim) survive a stop and a continue."""
     windows, stats = tiny_data()
-    model = dataclasses.replace(TINY, axis_chains=True, renewal_windows=2, segment_feedback=feedback)
+    model = dataclasses.replace(TINY, axis_chains=True, renewal_windows=2, **lever)
     train(windows, stats, model, tiny_training(iterations=12), tmp_path / "a", CPU, progress=False,
           series=tiny_series(windows))
     continued = train(windows, stats, model, tiny_training(iterations=20), tmp_path / "a", CPU, progress=False,
