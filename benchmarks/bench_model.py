@@ -59,6 +59,7 @@ LEVERS = {  # levers off by default (model or training keys)
     "latent renewal (8 windows)": {"renewal_windows": 8.0},
     "one latent chain per axis": {"axis_chains": True},
     "one chain per axis with segment feedback": {"axis_chains": True, "segment_feedback": True},
+    "one chain per axis, net displacement from the latent": {"axis_chains": True, "net_displacement_from_latent": True},
 }
 
 
