@@ -141,19 +141,27 @@ def test_van_hove_distance_is_zero_on_the_target_and_scale_squared_off_it():
 
 
 def test_target_quantiles_pool_every_origin_of_long_enough_tracks():
-    from mdgan.model.matching import quantile_levels
+    """Quantiles of each axis's displacement (van Hove) and of its magnitude (log van Hove), each only
+    when asked."""
+    from mdgan.model.matching import abs_quantile_levels, quantile_levels
 
     rng = np.random.default_rng(5)
     long, short = rng.laplace(size=(40, 3)), rng.laplace(size=(12, 3))
     target = match_target(np.concatenate([long, short]).astype(np.float32), np.array([40, 12]), np.zeros(3),
-                          np.ones(3), (5, 20), van_hove=True)
+                          np.ones(3), (5, 20), van_hove=True, van_hove_log=True)
     pos = [np.concatenate([np.zeros((1, 3)), x.astype(np.float32).astype(np.float64).cumsum(0)]) for x in (long, short)]
     d5 = np.concatenate([p[5:] - p[:-5] for p in pos])
     d20 = pos[0][20:] - pos[0][:-20]
-    levels = quantile_levels().numpy()
+    levels, abs_levels = quantile_levels().numpy(), abs_quantile_levels().numpy()
     np.testing.assert_allclose(target.quantiles_ang[0].numpy(), np.quantile(d5, levels, axis=0), rtol=1e-10)
     np.testing.assert_allclose(target.quantiles_ang[1].numpy(), np.quantile(d20, levels, axis=0), rtol=1e-10)
-    assert match_target(long.astype(np.float32), np.array([40]), np.zeros(3), np.ones(3), (5,)).quantiles_ang is None
+    assert abs_levels[0] > 0.1 and abs_levels[-1] == pytest.approx(0.9973, abs=1e-4)
+    np.testing.assert_allclose(target.abs_quantiles_ang[1].numpy(), np.quantile(np.abs(d20), abs_levels, axis=0),
+                               rtol=1e-10)
+    plain = match_target(long.astype(np.float32), np.array([40]), np.zeros(3), np.ones(3), (5,))
+    assert plain.quantiles_ang is None and plain.abs_quantiles_ang is None
+    only_log = match_target(long.astype(np.float32), np.array([40]), np.zeros(3), np.ones(3), (5,), van_hove_log=True)
+    assert only_log.quantiles_ang is None and only_log.abs_quantiles_ang is not None
 
 
 @pytest.mark.parametrize("term", ["van_hove", "van_hove_log"])
@@ -201,22 +209,6 @@ def test_log_van_hove_distance_is_zero_on_the_target_and_ln_scale_squared_off_it
     assert log_van_hove_distance(q, q).item() == 0.0
     assert log_van_hove_distance(1.3 * q, q).item() == pytest.approx(np.log(1.3) ** 2, rel=1e-10)
     assert np.isfinite(log_van_hove_distance(torch.zeros_like(q), q).item())  # an ion that never moves
-
-
-def test_target_abs_quantiles_are_those_of_each_axis_magnitude_and_only_when_asked():
-    from mdgan.model.matching import abs_quantile_levels
-
-    rng = np.random.default_rng(9)
-    long, short = rng.laplace(size=(40, 3)), rng.laplace(size=(12, 3))
-    target = match_target(np.concatenate([long, short]).astype(np.float32), np.array([40, 12]), np.zeros(3),
-                          np.ones(3), (5, 20), van_hove_log=True)
-    pos = [np.concatenate([np.zeros((1, 3)), x.astype(np.float32).astype(np.float64).cumsum(0)]) for x in (long, short)]
-    d5 = np.abs(np.concatenate([p[5:] - p[:-5] for p in pos]))
-    levels = abs_quantile_levels().numpy()
-    assert levels[0] > 0.1 and levels[-1] == pytest.approx(0.9973, abs=1e-4)
-    np.testing.assert_allclose(target.abs_quantiles_ang[0].numpy(), np.quantile(d5, levels, axis=0), rtol=1e-10)
-    assert target.quantiles_ang is None
-    assert match_target(long.astype(np.float32), np.array([40]), np.zeros(3), np.ones(3), (5,)).abs_quantiles_ang is None
 
 
 def test_log_van_hove_sees_a_wide_site_core_that_the_plain_distance_hardly_sees():

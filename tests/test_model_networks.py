@@ -113,17 +113,21 @@ def test_axis_chains_key_is_recorded_only_when_on():
     assert model_dict(dataclasses.replace(SMALL, axis_chains=True))["axis_chains"] is True
 
 
+def chain_generator(axis_chains: bool, **lever):
+    """A SMALL generator with one chain per ion or per axis and ``lever`` set, 5 relaxed ions' states,
+    the noise source and the number of chains per ion."""
+    torch.manual_seed(0)
+    noise = Noise(torch.device("cpu"))
+    generator = build_networks(dataclasses.replace(SMALL, axis_chains=axis_chains, **lever), window_records=32)[0]
+    return generator, generator.relax(5, noise), noise, 3 if axis_chains else 1
+
+
 @pytest.mark.parametrize("axis_chains", [False, True])
 def test_segment_feedback_lets_the_chain_see_where_the_noise_took_the_ion(axis_chains):
     """With feedback the state carries the last segment's sum / sqrt(L) after the latent, and the
     segment noise of one step changes the next latent; without it the noise cannot reach the chain."""
-    torch.manual_seed(0)
-    noise = Noise(torch.device("cpu"))
-    chains = 3 if axis_chains else 1
     for feedback in (False, True):
-        generator = build_networks(dataclasses.replace(SMALL, axis_chains=axis_chains, segment_feedback=feedback),
-                                   window_records=32)[0]
-        state = generator.relax(5, noise)
+        generator, state, noise, chains = chain_generator(axis_chains, segment_feedback=feedback)
         width = 8 + (3 // chains if feedback else 0)
         assert state.shape == (5, chains * width)
         r, eps, r_next = noise.uniform(5, chains * 8), noise.normal(5, 8, 3), noise.uniform(5, chains * 8)
@@ -156,13 +160,9 @@ def test_segment_feedback_key_is_recorded_only_when_on():
 def test_net_displacement_from_latent_leaves_the_segment_sum_to_the_latent(axis_chains):
     """With the lever a segment's sum does not change with its noise (the position at every segment
     boundary is the chain's), while the increments inside it still do; without it the sum does too."""
-    torch.manual_seed(0)
-    noise = Noise(torch.device("cpu"))
-    chains = 3 if axis_chains else 1
     for net in (False, True):
-        generator = build_networks(dataclasses.replace(SMALL, axis_chains=axis_chains, net_displacement_from_latent=net),
-                                   window_records=32)[0]
-        state, r = generator.relax(5, noise), noise.uniform(5, chains * 8)
+        generator, state, noise, chains = chain_generator(axis_chains, net_displacement_from_latent=net)
+        r = noise.uniform(5, chains * 8)
         _, segment = generator.step(state, r, noise.normal(5, 8, 3))
         _, other = generator.step(state, r, noise.normal(5, 8, 3))
         assert not torch.allclose(segment, other)
