@@ -96,23 +96,16 @@ def axis_correlation(products: torch.Tensor) -> torch.Tensor:
                         for k, (i, j) in enumerate(AXIS_PAIRS)], dim=1)
 
 
-def displacement_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1) -> torch.Tensor:
-    """Quantiles (A) of the displacement along each axis at each lag, over every ``origin_stride``-th
-    origin of every row of (rows, records, 3) increments: (lags, VAN_HOVE_LEVELS, 3). Differentiable."""
+def displacement_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1,
+                           magnitude: bool = False) -> torch.Tensor:
+    """Quantiles (A) of the displacement along each axis at each lag (with ``magnitude``, of |dx|, |dy|,
+    |dz| at :func:`abs_quantile_levels`), over every ``origin_stride``-th origin of every row of
+    (rows, records, 3) increments: (lags, levels, 3). Differentiable."""
     pos = positions_from_increments(increments_ang)
-    levels = quantile_levels(pos.dtype, pos.device)
+    levels = (abs_quantile_levels if magnitude else quantile_levels)(pos.dtype, pos.device)
     s = origin_stride
-    return torch.stack([torch.quantile((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3), levels, dim=0) for n in lags])
-
-
-def displacement_abs_quantiles(increments_ang: torch.Tensor, lags: tuple[int, ...], origin_stride: int = 1) -> torch.Tensor:
-    """Quantiles (A) of the displacement's magnitude along each axis, |dx|, |dy|, |dz|, at each lag, over
-    every ``origin_stride``-th origin of every row of (rows, records, 3) increments:
-    (lags, VAN_HOVE_ABS_LEVELS, 3). Differentiable."""
-    pos = positions_from_increments(increments_ang)
-    levels = abs_quantile_levels(pos.dtype, pos.device)
-    s = origin_stride
-    return torch.stack([torch.quantile((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3).abs(), levels, dim=0) for n in lags])
+    displacements = ((pos[:, n::s] - pos[:, :-n:s]).reshape(-1, 3) for n in lags)
+    return torch.stack([torch.quantile(d.abs() if magnitude else d, levels, dim=0) for d in displacements])
 
 
 def alpha2_from_moments(r2: torch.Tensor, r4: torch.Tensor) -> torch.Tensor:
@@ -164,13 +157,12 @@ def match_target(
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
     quantiles = abs_quantiles = None  # numpy: torch.quantile refuses inputs over 2^24 values
+    pooled = [np.concatenate(d) for d in displacements] if van_hove or van_hove_log else []
     if van_hove:
-        levels = quantile_levels().numpy()
-        quantiles = torch.from_numpy(np.stack([np.quantile(np.concatenate(d), levels, axis=0) for d in displacements]))
+        quantiles = torch.from_numpy(np.stack([np.quantile(d, quantile_levels().numpy(), axis=0) for d in pooled]))
     if van_hove_log:
-        levels = abs_quantile_levels().numpy()
-        abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(np.concatenate(d)), levels, axis=0)
-                                                   for d in displacements]))
+        abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(d), abs_quantile_levels().numpy(), axis=0)
+                                                   for d in pooled]))
     correlation = axis_correlation(torch.from_numpy(product_sums / counts[:, None]))
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles,
                        abs_quantiles_ang=abs_quantiles, axis_correlation=correlation)
@@ -226,7 +218,7 @@ def matching_loss(
         quantiles = displacement_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE)
         loss = loss + van_hove_weight * van_hove_distance(quantiles, target.quantiles_ang.to(quantiles.device))
     if van_hove_log_weight > 0:
-        abs_quantiles = displacement_abs_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE)
+        abs_quantiles = displacement_quantiles(stretch_ang.double(), target.lags, VAN_HOVE_ORIGIN_STRIDE, magnitude=True)
         loss = loss + van_hove_log_weight * log_van_hove_distance(abs_quantiles,
                                                                   target.abs_quantiles_ang.to(abs_quantiles.device))
     if cross_axis_weight > 0:
