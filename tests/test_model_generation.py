@@ -43,13 +43,14 @@ def tracks(seed=0, n_frames=6, n_ions=3):
     )
 
 
-@pytest.mark.parametrize("n_checkpoints, renewal_windows, axis_chains, feedback, net",
-                         [(1, 0, False, False, False), (2, 0, False, False, False), (2, 1.5, False, False, False),
-                          (2, 1.5, True, False, False), (2, 1.5, True, True, False), (1, 0, False, True, False),
-                          (2, 1.5, True, False, True)])
-def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_chains, feedback, net):
+@pytest.mark.parametrize("n_checkpoints, renewal_windows, axis_chains, lever",
+                         [(1, 0, False, {}), (2, 0, False, {}), (2, 1.5, False, {}), (2, 1.5, True, {}),
+                          (2, 1.5, True, {"segment_feedback": True}), (1, 0, False, {"segment_feedback": True}),
+                          (2, 1.5, True, {"net_displacement_from_latent": True}), (2, 1.5, True, {"site_hops": True}),
+                          (1, 0, False, {"site_hops": True})])
+def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_chains, lever):
     gens = generators(n_checkpoints, dataclasses.replace(MODEL, renewal_windows=renewal_windows, axis_chains=axis_chains,
-                                                         segment_feedback=feedback, net_displacement_from_latent=net))
+                                                         **lever))
     starts = np.random.default_rng(3).normal(size=(10, 3))
     one = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=10, chunk_records=10_000, rng_block_ions=2, seed=5)
     chunked = GenerationSettings(n_ions=10, n_steps=2 * 23, chunk_ions=4, chunk_records=5, rng_block_ions=2, seed=5)

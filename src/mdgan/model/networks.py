@@ -12,28 +12,9 @@ import math
 import torch
 from torch import nn
 
+from mdgan.model.layers import mlp
 from mdgan.model.settings import ModelSettings
-
-
-def mlp(n_in: int, width: int, layers: int, n_out: int, slope: float) -> nn.Sequential:
-    """``layers`` hidden Linear + LeakyReLU(slope) layers of ``width``, then a linear output.
-
-    He (Kaiming) initialisation for the LeakyReLU layers and a variance-preserving output layer, zero
-    biases: unit-variance inputs give outputs of about unit variance from the start, so a fresh
-    decoder already makes increments of the data's (standardised) scale.
-    """
-    modules: list[nn.Module] = []
-    for i in range(layers):
-        layer = nn.Linear(n_in if i == 0 else width, width)
-        nn.init.kaiming_normal_(layer.weight, a=slope, nonlinearity="leaky_relu")
-        modules += [layer, nn.LeakyReLU(slope)]
-    out = nn.Linear(width if layers else n_in, n_out)
-    nn.init.kaiming_normal_(out.weight, nonlinearity="linear")
-    modules.append(out)
-    for m in modules:
-        if isinstance(m, nn.Linear):
-            nn.init.zeros_(m.bias)
-    return nn.Sequential(*modules)
+from mdgan.model.site_hops import SiteHopDecoder
 
 
 class LatentStep(nn.Module):
@@ -113,15 +94,24 @@ class Generator(nn.Module):
     With ``net_displacement_from_latent`` each segment's net displacement is a function of the
     latent alone (:class:`SegmentDecoder`): the ion's position at every segment boundary is then
     known to the chain, which can hold it in its site, while the decoder's noise only moves it
-    within a segment."""
+    within a segment.
+
+    With ``site_hops`` G_x is a :class:`~mdgan.model.site_hops.SiteHopDecoder`: each segment is a
+    mean-reverting vibration about the ion's site plus at most one hop, drawn with a probability
+    from the latent. The chain state carries the offset in the site after the latent; :meth:`step`
+    then takes one U[0, 1] hop draw per chain."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):
         super().__init__()
         s = settings
         self.latent_dim = s.latent_dim
         self.chains = features if s.axis_chains else 1
+        if s.site_hops and (s.segment_feedback or s.net_displacement_from_latent):
+            raise ValueError("model.site_hops decodes its own segments: it excludes segment_feedback and "
+                             "net_displacement_from_latent")
         self.feedback_dim = features // self.chains if s.segment_feedback else 0
-        self.state_dim = s.latent_dim + self.feedback_dim
+        self.site_dim = features // self.chains if s.site_hops else 0
+        self.state_dim = s.latent_dim + self.feedback_dim + self.site_dim
         self.relaxation_steps = s.relaxation_steps
         self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
         self.segment_records = segment_records
@@ -129,10 +119,10 @@ class Generator(nn.Module):
         condition_dim = features if s.axis_chains else 0
         self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope,
                                       condition_dim + self.feedback_dim)
-        self.decoder = SegmentDecoder(
-            s.latent_dim, segment_records, features // self.chains, s.decoder_width, s.decoder_layers,
-            s.leaky_slope, condition_dim, s.net_displacement_from_latent,
-        )
+        decoder_args = (s.latent_dim, segment_records, features // self.chains, s.decoder_width,
+                        s.decoder_layers, s.leaky_slope, condition_dim)
+        self.decoder = (SiteHopDecoder(*decoder_args) if s.site_hops
+                        else SegmentDecoder(*decoder_args, s.net_displacement_from_latent))
 
     def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:
         """The one-hot axis of each of ``batch`` ions' chains, (batch * chains, chains); None for one chain."""
@@ -150,34 +140,39 @@ class Generator(nn.Module):
             return condition
         return feedback if condition is None else torch.cat([condition, feedback], dim=-1)
 
-    def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One chain step: the next state and the segment it decodes to, (batch, L, features)."""
+    def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor,
+             hop_draw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One chain step: the next state and the segment it decodes to, (batch, L, features);
+        ``hop_draw`` (batch, chains) ~ U[0, 1] with ``site_hops``."""
         batch = state.shape[0]
         condition = self._condition(batch, state)
         chains = self._per_chain(state, self.state_dim)
-        z, feedback = chains[:, : self.latent_dim], chains[:, self.latent_dim :]
+        z = chains[:, : self.latent_dim]
+        feedback = chains[:, self.latent_dim : self.latent_dim + self.feedback_dim]
         z = self.latent_step(z, self._per_chain(r), self._step_condition(condition, feedback))
-        if self.chains == 1:
-            y = self.decoder(z, eps)
-            y_chains = y
+        eps_chains = eps if self.chains == 1 else eps.transpose(1, 2).reshape(batch * self.chains, self.segment_records, 1)
+        if self.site_dim:
+            offset = chains[:, self.latent_dim + self.feedback_dim :]
+            y_chains, offset = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1))
+            z = torch.cat([z, offset], dim=-1)
         else:
-            eps_chains = eps.transpose(1, 2).reshape(batch * self.chains, self.segment_records, 1)
             y_chains = self.decoder(z, eps_chains, condition)
-            y = y_chains.reshape(batch, self.chains, self.segment_records).transpose(1, 2)
+        y = y_chains if self.chains == 1 else y_chains.reshape(batch, self.chains, self.segment_records).transpose(1, 2)
         if self.feedback_dim:
             z = torch.cat([z, y_chains.sum(dim=1) / math.sqrt(self.segment_records)], dim=-1)
         return z.reshape(batch, -1), y
 
     def relax(self, batch: int, noise) -> torch.Tensor:
         """Initial states: U[0, 1] pushed through G_z ``relaxation_steps`` times (a last segment of no
-        displacement fed back), (batch, chains * state_dim)."""
+        displacement fed back, the ion at its site's centre), (batch, chains * state_dim)."""
         draws = [noise.uniform(batch, self.chains * self.latent_dim) for _ in range(self.relaxation_steps + 1)]
         condition = self._condition(batch, draws[0])
         z = self._relax_from([self._per_chain(r) for r in draws], condition)
-        return self._with_feedback(z, z.new_zeros(z.shape[0], self.feedback_dim)).reshape(batch, -1)
+        return self._with_carry(z, z.new_zeros(z.shape[0], self.state_dim - self.latent_dim)).reshape(batch, -1)
 
-    def _with_feedback(self, z: torch.Tensor, feedback: torch.Tensor) -> torch.Tensor:
-        return z if self.feedback_dim == 0 else torch.cat([z, feedback], dim=-1)
+    def _with_carry(self, z: torch.Tensor, carry: torch.Tensor) -> torch.Tensor:
+        """The latent and what the state carries after it (fed-back displacement, offset in the site)."""
+        return z if carry.shape[-1] == 0 else torch.cat([z, carry], dim=-1)
 
     def _relax_from(self, draws: list[torch.Tensor], condition: torch.Tensor | None) -> torch.Tensor:
         """The first U[0, 1] draw pushed through G_z with each of the others as its noise; draws
@@ -193,7 +188,8 @@ class Generator(nn.Module):
         one (:meth:`relax` from its own draws): a renewed chain forgets its past, so no state of a
         chain (a mobility, a site) outlives a renewal, and the memory of the chain is bounded by a
         geometric time of mean ``renewal_windows`` windows. The last segment's displacement (with
-        ``segment_feedback``) is kept: it is the trajectory's, not the chain's memory. The draws are
+        ``segment_feedback``) and the offset in the site (with ``site_hops``) are kept: they are the
+        trajectory's, not the chain's memory. The draws are
         made for every chain, so that a chain's noise does not depend on which others renew."""
         batch = state.shape[0]
         renewed = noise.uniform(batch, self.chains) < self.renewal_probability
@@ -204,7 +200,7 @@ class Generator(nn.Module):
         condition = self._condition(batch, state)
         fresh = self._relax_from([self._per_chain(r)[rows] for r in draws], None if condition is None else condition[rows])
         chains = self._per_chain(state, self.state_dim)
-        fresh = self._with_feedback(fresh, chains[rows, self.latent_dim :])
+        fresh = self._with_carry(fresh, chains[rows, self.latent_dim :])
         return chains.index_put((rows,), fresh).reshape(batch, -1)
 
     def rollout(self, state: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,7 +213,8 @@ class Generator(nn.Module):
                 state = self.renew(state, noise)
             r = noise.uniform(batch, self.chains * self.latent_dim)
             eps = noise.normal(batch, self.segment_records, self.features)
-            state, y = self.step(state, r, eps)
+            hop_draw = noise.uniform(batch, self.chains) if self.site_dim else None
+            state, y = self.step(state, r, eps, hop_draw)
             segments.append(y)
         return state, torch.cat(segments, dim=1)
 

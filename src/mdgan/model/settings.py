@@ -15,8 +15,8 @@ class ModelSettings:
     ``renewal_windows``: mean windows between renewals of a chain's latent (0: never; see
     :meth:`mdgan.model.networks.Generator.renew`). ``axis_chains``: one latent chain per Cartesian axis;
     ``segment_feedback``: G_z sees its chain's last decoded displacement; ``net_displacement_from_latent``:
-    a segment's net displacement is decoded from the latent alone (all in
-    :class:`mdgan.model.networks.Generator`)."""
+    a segment's net displacement is decoded from the latent alone; ``site_hops``: segments are a
+    vibration in the site plus hops (all in :class:`mdgan.model.networks.Generator`)."""
 
     latent_dim: int = 32
     segments: int = 8
@@ -33,6 +33,7 @@ class ModelSettings:
     axis_chains: bool = False
     segment_feedback: bool = False
     net_displacement_from_latent: bool = False
+    site_hops: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,18 +115,19 @@ def settings_dict(settings) -> dict:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}
 
 
+MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_latent", "site_hops")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight")  # absent when 0
 
 
 def model_dict(model: ModelSettings) -> dict:
     """:func:`settings_dict` of the model settings without ``renewal_windows`` when renewal is off and
-    without ``axis_chains``, ``segment_feedback`` and ``net_displacement_from_latent`` when off, so that the state fingerprint and
-    generator.pt are what they were before the keys existed."""
+    without the keys of the model levers (``MODEL_LEVER_KEYS``) when off, so that the state
+    fingerprint and generator.pt are what they were before the keys existed."""
     values = settings_dict(model)
     if model.renewal_windows == 0:
         del values["renewal_windows"]
-    for key in ("axis_chains", "segment_feedback", "net_displacement_from_latent"):
+    for key in MODEL_LEVER_KEYS:
         if not values[key]:
             del values[key]
     return values

@@ -1,0 +1,83 @@
+"""G_x of ``model.site_hops``: a chain's segment as a vibration in its site plus at most one hop.
+
+Shapes: latent z (chains, latent_dim); noise eps (chains, L, f) and hop draw (chains,) ~ U[0, 1];
+the offset in the site u (chains, f), carried from segment to segment in the chain state; increments
+(chains, L, f); f the features one chain decodes (3, or 1 with one chain per axis). Standardised
+increment units throughout.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from mdgan.model.layers import mlp
+
+# Adam moves a parameter by about its learning rate per step; these parameters move this many times
+# faster, so that a reversion time or a hop length can change by a factor of e within a few hundred steps.
+FAST = 10.0
+
+
+class SiteHopDecoder(nn.Module):
+    """Increments y_t = (u_t - u_{t-1}) + b J (ramp_t - ramp_{t-1}), t = 1..L.
+
+    - Vibration: u_t = a u_{t-1} + w_t with w = MLP(z, c, eps) and a = exp(-1 / tau), tau (records)
+      learned. u reverts to the site's centre whatever the decoder makes, and the decoder does not
+      see u, so it cannot undo the reversion: between hops the ion's displacement stays bounded.
+    - Hop: b = +1 with probability p (1 + q) / 2, -1 with probability p (1 - q) / 2, else 0, where
+      p = sigmoid(head(z, c)) and q = tanh(head(z, c) / 10) (straight-through gradients to both);
+      the jump J = head(z, c) is spread over the records by a logistic ramp of centre L sigmoid(head)
+      and width 0.5 + softplus(head) records, normalised to end within the segment. Diffusion beyond
+      the site is hops alone. A fresh decoder hops both ways alike (q near 0); a learned q lets
+      the chain's memory prefer a back-hop.
+    """
+
+    def __init__(self, latent_dim: int, segment_records: int, features: int, width: int, layers: int,
+                 slope: float, condition_dim: int = 0, initial_hop_probability: float = 0.02,
+                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0):
+        super().__init__()
+        self.segment_shape = (segment_records, features)
+        n = segment_records * features
+        self.vibration = mlp(latent_dim + condition_dim + n, width, layers, n, slope)
+        self.hop = mlp(latent_dim + condition_dim, width, 1, 4 + features, slope)
+        with torch.no_grad():
+            self.hop[-1].bias[0] = math.log(initial_hop_probability / (1 - initial_hop_probability))
+        self.log_hop_length = nn.Parameter(torch.tensor(math.log(initial_hop_length) / FAST))
+        self.log_tau = nn.Parameter(torch.tensor(math.log(initial_tau_records) / FAST))
+
+    def reversion(self) -> torch.Tensor:
+        """a = exp(-1 / tau), the offset's decay per record."""
+        return torch.exp(-torch.exp(-FAST * self.log_tau))
+
+    def forward(self, z: torch.Tensor, eps: torch.Tensor, condition: torch.Tensor | None,
+                offset: torch.Tensor, draw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The segment's increments (chains, L, f) and the offset u_L it ends at (chains, f)."""
+        L, f = self.segment_shape
+        given = z if condition is None else torch.cat([z, condition], dim=-1)
+        w = self.vibration(torch.cat([given, eps.flatten(1)], dim=-1)).view(-1, L, f)
+        t = torch.arange(L + 1, dtype=z.dtype, device=z.device)
+        powers = self.reversion() ** t  # a^0 .. a^L
+        lag = torch.arange(L, device=z.device)
+        kernel = torch.where(lag[:, None] >= lag[None, :], powers[(lag[:, None] - lag[None, :]).clamp(min=0)],
+                             powers.new_zeros(()))  # u_t = a^t u_0 + sum_{s <= t} a^(t-s) w_s
+        u = powers[1:, None] * offset[:, None, :] + torch.einsum("ts,csf->ctf", kernel, w)
+        vibration = torch.diff(torch.cat([offset[:, None, :], u], dim=1), dim=1)
+
+        head = self.hop(given)
+        p = torch.sigmoid(head[:, 0])
+        p_forward = p * (1 + torch.tanh(head[:, 1] / FAST)) / 2
+        hopped = straight_through(draw < p_forward, p_forward) - straight_through(
+            (draw >= p_forward) & (draw < p), p - p_forward)
+        centre = L * torch.sigmoid(head[:, 2])
+        width = 0.5 + nn.functional.softplus(head[:, 3])
+        ramp = torch.sigmoid((t[None, :] - 0.5 - centre[:, None]) / width[:, None])  # at record edges
+        ramp = (ramp - ramp[:, :1]) / (ramp[:, -1:] - ramp[:, :1])
+        jump = torch.exp(FAST * self.log_hop_length) * head[:, 4:] * hopped[:, None]
+        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1]
+
+
+def straight_through(event: torch.Tensor, probability: torch.Tensor) -> torch.Tensor:
+    """The event as 0 / 1 forward, with the gradient of its probability backward."""
+    return event.to(probability.dtype) + probability - probability.detach()

@@ -1,0 +1,107 @@
+"""The site-and-hop decoder (``model.site_hops``): a bounded vibration in the site, hops that are
+whole, both ways alike when fresh, and gradients to the hop probability."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from mdgan.model.networks import build_networks
+from mdgan.model.noise import Noise
+from mdgan.model.settings import ModelSettings, model_dict
+from mdgan.model.site_hops import SiteHopDecoder
+
+SMALL = ModelSettings(latent_dim=8, segments=4, latent_width=16, decoder_width=16, critic_width=16,
+                      critic_pointwise_width=8, relaxation_steps=3, site_hops=True)
+L = 8  # records per segment of a 32-record window in 4 segments
+
+
+def decoder(features=1, hop_logit=None) -> SiteHopDecoder:
+    torch.manual_seed(0)
+    d = SiteHopDecoder(latent_dim=8, segment_records=L, features=features, width=16, layers=2, slope=0.3)
+    if hop_logit is not None:
+        with torch.no_grad():
+            d.hop[-1].weight[0] = 0
+            d.hop[-1].bias[0] = hop_logit
+    return d
+
+
+def msd(increments: torch.Tensor, lag: int) -> float:
+    x = increments.cumsum(dim=1)
+    return ((x[:, lag:] - x[:, :-lag]) ** 2).sum(dim=-1).mean().item()
+
+
+@pytest.mark.parametrize("axis_chains", [False, True])
+def test_state_carries_the_offset_in_the_site(axis_chains):
+    generator = build_networks(dataclasses.replace(SMALL, axis_chains=axis_chains), window_records=32)[0]
+    chains = 3 if axis_chains else 1
+    assert generator.state_dim == 8 + 3 // chains
+    noise = Noise(torch.device("cpu"))
+    state = generator.relax(5, noise)
+    assert state.shape == (5, chains * generator.state_dim)
+    assert torch.equal(state.view(5, chains, -1)[..., 8:], torch.zeros(5, chains, 3 // chains))  # at the centre
+    after, segment = generator.rollout(state, 3, noise)
+    assert segment.shape == (5, 24, 3) and (after.view(5, chains, -1)[..., 8:] != 0).all()
+
+
+def test_without_hops_the_ion_stays_in_its_site():
+    """With the hop probability zero the displacement saturates: the MSD at 512 records is that at 64
+    within the sampling noise, whatever the decoder makes of its noise."""
+    d = decoder(features=3, hop_logit=-60.0)
+    z, offset = torch.randn(400, 8), torch.zeros(400, 3)
+    segments = []
+    with torch.no_grad():
+        for _ in range(512 // L):
+            y, offset = d(z, torch.randn(400, L, 3), None, offset, torch.rand(400))
+            segments.append(y)
+    series = torch.cat(segments, dim=1)
+    assert msd(series, 512 - 64) == pytest.approx(msd(series, 64), rel=0.15)
+    assert msd(series, 64) > 2 * msd(series, 1)  # it does move within the site
+
+
+def test_a_hop_is_whole_within_its_segment_and_goes_both_ways():
+    """The same latent and noise with and without a hop differ by J in the segment's sum, and a draw
+    in the backward share of p gives -J; a fresh decoder prefers neither way."""
+    d = decoder(features=3, hop_logit=0.0)  # p = 1/2
+    z, eps, offset = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3)
+    with torch.no_grad():
+        rest, end_rest = d(z, eps, None, offset, torch.ones(6))
+        forward, end_forward = d(z, eps, None, offset, torch.zeros(6))
+        backward, _ = d(z, eps, None, offset, torch.full((6,), 0.4999))
+        head = d.hop(z)
+    jump = (forward - rest).sum(dim=1)
+    torch.testing.assert_close((backward - rest).sum(dim=1), -jump)
+    torch.testing.assert_close(jump, torch.exp(10 * d.log_hop_length) * head[:, 4:])
+    torch.testing.assert_close(end_forward, end_rest)  # the hop moves the site, not the offset in it
+    share_forward = (1 + torch.tanh(head[:, 1] / 10)) / 2
+    assert (share_forward - 0.5).abs().max() < 0.15
+
+
+def test_hop_probability_gets_a_gradient():
+    """Straight through: a loss on the displacement reaches the hop probability's logit."""
+    d = decoder(features=1)
+    z, eps, offset, draw = torch.randn(64, 8), torch.randn(64, L, 1), torch.zeros(64, 1), torch.rand(64)
+    y, _ = d(z, eps, None, offset, draw)
+    (y.sum(dim=1) ** 2).mean().backward()
+    assert d.hop[-1].bias.grad[0] != 0 and d.log_hop_length.grad != 0 and d.log_tau.grad != 0
+
+
+def test_fresh_generator_diffuses_by_hops():
+    """A fresh generator's MSD grows with the lag beyond the window, and alpha2 is positive at a few
+    segments: diffusion by rare jumps, not a Gaussian walk."""
+    generator = build_networks(dataclasses.replace(SMALL, axis_chains=True), window_records=32)[0]
+    noise = Noise(torch.device("cpu"))
+    with torch.no_grad():
+        series = generator.rollout(generator.relax(256, noise), 128, noise)[1]
+    assert msd(series, 512) > 3 * msd(series, 64)
+    x = series.cumsum(dim=1)
+    d2 = ((x[:, 32:] - x[:, :-32]) ** 2).sum(dim=-1)
+    assert 3 * (d2**2).mean() / (5 * d2.mean() ** 2) - 1 > 0.3
+
+
+def test_site_hops_key_is_recorded_only_when_on_and_excludes_the_other_decoders():
+    assert "site_hops" not in model_dict(dataclasses.replace(SMALL, site_hops=False))
+    assert model_dict(SMALL)["site_hops"] is True
+    for other in ({"segment_feedback": True}, {"net_displacement_from_latent": True}):
+        with pytest.raises(ValueError, match="site_hops"):
+            build_networks(dataclasses.replace(SMALL, **other), window_records=32)
