@@ -60,6 +60,7 @@ LEVERS = {  # levers off by default (model or training keys)
     "one latent chain per axis": {"axis_chains": True},
     "one chain per axis with segment feedback": {"axis_chains": True, "segment_feedback": True},
     "one chain per axis, net displacement from the latent": {"axis_chains": True, "net_displacement_from_latent": True},
+    "one chain per axis, site and hops": {"axis_chains": True, "site_hops": True},
 }
 
 
