@@ -59,6 +59,23 @@ def test_without_hops_the_ion_stays_in_its_site():
     assert msd(series, 64) > 2 * msd(series, 1)  # it does move within the site
 
 
+def test_vibration_is_the_ar1_recursion():
+    """Without a hop the increments are those of u_t = a u_{t-1} + w_t from the carried offset, and the
+    offset carried on is u_L."""
+    d = decoder(features=3, hop_logit=-60.0)
+    z, eps, offset = torch.randn(4, 8), torch.randn(4, L, 3), torch.randn(4, 3)
+    with torch.no_grad():
+        y, end = d(z, eps, None, offset, torch.rand(4))
+        w = d.vibration(torch.cat([z, eps.flatten(1)], dim=-1)).view(4, L, 3)
+        a, u, steps = d.reversion(), offset, []
+        for t in range(L):
+            u_next = a * u + w[:, t]
+            steps.append(u_next - u)
+            u = u_next
+    torch.testing.assert_close(y, torch.stack(steps, dim=1), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(end, u, rtol=1e-5, atol=1e-5)
+
+
 def test_a_hop_is_whole_within_its_segment_and_goes_both_ways():
     """The same latent and noise with and without a hop differ by J in the segment's sum, and a draw
     in the backward share of p gives -J; a fresh decoder prefers neither way."""

@@ -60,8 +60,7 @@ class SiteHopDecoder(nn.Module):
         t = torch.arange(L + 1, dtype=z.dtype, device=z.device)
         powers = self.reversion() ** t  # a^0 .. a^L
         lag = torch.arange(L, device=z.device)
-        kernel = torch.where(lag[:, None] >= lag[None, :], powers[(lag[:, None] - lag[None, :]).clamp(min=0)],
-                             powers.new_zeros(()))  # u_t = a^t u_0 + sum_{s <= t} a^(t-s) w_s
+        kernel = torch.tril(powers[(lag[:, None] - lag[None, :]).clamp(min=0)])  # u_t = a^t u_0 + sum_{s<=t} a^(t-s) w_s
         u = powers[1:, None] * offset[:, None, :] + torch.einsum("ts,csf->ctf", kernel, w)
         vibration = torch.diff(torch.cat([offset[:, None, :], u], dim=1), dim=1)
 
