@@ -1,7 +1,8 @@
 """MD-GAN networks: latent step G_z, segment decoder G_x, critic D, and the generator pairing G_z with G_x.
 
 Shapes: chain state (batch, chains * state_dim), chains = 1, or ``features`` with one chain per axis;
-state_dim = latent_dim, plus the chain's share of the features with ``segment_feedback``; segment
+state_dim = latent_dim, plus the chain's share of the features with ``segment_feedback`` and again
+with ``site_hops`` (the offset in the site); segment
 (batch, L, features); window (batch, K * L, features), all in standardised increment units.
 """
 
@@ -189,8 +190,8 @@ class Generator(nn.Module):
         chain (a mobility, a site) outlives a renewal, and the memory of the chain is bounded by a
         geometric time of mean ``renewal_windows`` windows. The last segment's displacement (with
         ``segment_feedback``) and the offset in the site (with ``site_hops``) are kept: they are the
-        trajectory's, not the chain's memory. The draws are
-        made for every chain, so that a chain's noise does not depend on which others renew."""
+        trajectory's, not the chain's memory. The draws are made for every chain, so that a chain's
+        noise does not depend on which others renew."""
         batch = state.shape[0]
         renewed = noise.uniform(batch, self.chains) < self.renewal_probability
         draws = [noise.uniform(batch, self.chains * self.latent_dim) for _ in range(self.relaxation_steps + 1)]
