@@ -5,14 +5,15 @@ import dataclasses
 
 import pytest
 import torch
+from test_model_networks import SMALL as SMALL_WITHOUT
 
+from mdgan.model.matching import alpha2_from_moments
 from mdgan.model.networks import build_networks
 from mdgan.model.noise import Noise
-from mdgan.model.settings import ModelSettings, model_dict
-from mdgan.model.site_hops import SiteHopDecoder
+from mdgan.model.settings import model_dict
+from mdgan.model.site_hops import FAST, SiteHopDecoder
 
-SMALL = ModelSettings(latent_dim=8, segments=4, latent_width=16, decoder_width=16, critic_width=16,
-                      critic_pointwise_width=8, relaxation_steps=3, site_hops=True)
+SMALL = dataclasses.replace(SMALL_WITHOUT, site_hops=True)
 L = 8  # records per segment of a 32-record window in 4 segments
 
 
@@ -88,9 +89,9 @@ def test_a_hop_is_whole_within_its_segment_and_goes_both_ways():
         head = d.hop(z)
     jump = (forward - rest).sum(dim=1)
     torch.testing.assert_close((backward - rest).sum(dim=1), -jump)
-    torch.testing.assert_close(jump, torch.exp(10 * d.log_hop_length) * head[:, 4:])
+    torch.testing.assert_close(jump, torch.exp(FAST * d.log_hop_length) * head[:, 4:])
     torch.testing.assert_close(end_forward, end_rest)  # the hop moves the site, not the offset in it
-    share_forward = (1 + torch.tanh(head[:, 1] / 10)) / 2
+    share_forward = (1 + torch.tanh(head[:, 1] / FAST)) / 2
     assert (share_forward - 0.5).abs().max() < 0.15
 
 
@@ -113,7 +114,7 @@ def test_fresh_generator_diffuses_by_hops():
     assert msd(series, 512) > 3 * msd(series, 64)
     x = series.cumsum(dim=1)
     d2 = ((x[:, 32:] - x[:, :-32]) ** 2).sum(dim=-1)
-    assert 3 * (d2**2).mean() / (5 * d2.mean() ** 2) - 1 > 0.3
+    assert alpha2_from_moments(d2.mean(), (d2**2).mean()) > 0.3
 
 
 def test_site_hops_key_is_recorded_only_when_on_and_excludes_the_other_decoders():

@@ -159,10 +159,11 @@ def match_target(
     quantiles = abs_quantiles = None  # numpy: torch.quantile refuses inputs over 2^24 values
     pooled = [np.concatenate(d) for d in displacements] if van_hove or van_hove_log else []
     if van_hove:
-        quantiles = torch.from_numpy(np.stack([np.quantile(d, quantile_levels().numpy(), axis=0) for d in pooled]))
+        levels = quantile_levels().numpy()
+        quantiles = torch.from_numpy(np.stack([np.quantile(d, levels, axis=0) for d in pooled]))
     if van_hove_log:
-        abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(d), abs_quantile_levels().numpy(), axis=0)
-                                                   for d in pooled]))
+        levels = abs_quantile_levels().numpy()
+        abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(d), levels, axis=0) for d in pooled]))
     correlation = axis_correlation(torch.from_numpy(product_sums / counts[:, None]))
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles,
                        abs_quantiles_ang=abs_quantiles, axis_correlation=correlation)
