@@ -1,5 +1,6 @@
 """The site-and-hop decoder (``model.site_hops``): a bounded vibration in the site, hops that are
-whole, both ways alike when fresh, and gradients to the hop probability."""
+whole, both ways alike when fresh, and gradients to the hop probability; with ``model.hop_memory`` the
+last hop kept until the next and seen by the next hop."""
 
 import dataclasses
 
@@ -17,9 +18,10 @@ SMALL = dataclasses.replace(SMALL_WITHOUT, site_hops=True)
 L = 8  # records per segment of a 32-record window in 4 segments
 
 
-def decoder(features=1, hop_logit=None) -> SiteHopDecoder:
+def decoder(features=1, hop_logit=None, memory=False) -> SiteHopDecoder:
     torch.manual_seed(0)
-    d = SiteHopDecoder(latent_dim=8, segment_records=L, features=features, width=16, layers=2, slope=0.3)
+    d = SiteHopDecoder(latent_dim=8, segment_records=L, features=features, width=16, layers=2, slope=0.3,
+                       memory=memory)
     if hop_logit is not None:
         with torch.no_grad():
             d.hop[-1].weight[0] = 0
@@ -53,7 +55,7 @@ def test_without_hops_the_ion_stays_in_its_site():
     segments = []
     with torch.no_grad():
         for _ in range(512 // L):
-            y, offset = d(z, torch.randn(400, L, 3), None, offset, torch.rand(400))
+            y, offset, _ = d(z, torch.randn(400, L, 3), None, offset, torch.rand(400))
             segments.append(y)
     series = torch.cat(segments, dim=1)
     assert msd(series, 512 - 64) == pytest.approx(msd(series, 64), rel=0.15)
@@ -66,7 +68,7 @@ def test_vibration_is_the_ar1_recursion():
     d = decoder(features=3, hop_logit=-60.0)
     z, eps, offset = torch.randn(4, 8), torch.randn(4, L, 3), torch.randn(4, 3)
     with torch.no_grad():
-        y, end = d(z, eps, None, offset, torch.rand(4))
+        y, end, _ = d(z, eps, None, offset, torch.rand(4))
         w = d.vibration(torch.cat([z, eps.flatten(1)], dim=-1)).view(4, L, 3)
         a, u, steps = d.reversion(), offset, []
         for t in range(L):
@@ -83,9 +85,9 @@ def test_a_hop_is_whole_within_its_segment_and_goes_both_ways():
     d = decoder(features=3, hop_logit=0.0)  # p = 1/2
     z, eps, offset = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3)
     with torch.no_grad():
-        rest, end_rest = d(z, eps, None, offset, torch.ones(6))
-        forward, end_forward = d(z, eps, None, offset, torch.zeros(6))
-        backward, _ = d(z, eps, None, offset, torch.full((6,), 0.4999))
+        rest, end_rest, _ = d(z, eps, None, offset, torch.ones(6))
+        forward, end_forward, _ = d(z, eps, None, offset, torch.zeros(6))
+        backward, _, _ = d(z, eps, None, offset, torch.full((6,), 0.4999))
         head = d.hop(z)
     jump = (forward - rest).sum(dim=1)
     torch.testing.assert_close((backward - rest).sum(dim=1), -jump)
@@ -99,7 +101,7 @@ def test_hop_probability_gets_a_gradient():
     """Straight through: a loss on the displacement reaches the hop probability's logit."""
     d = decoder(features=1)
     z, eps, offset, draw = torch.randn(64, 8), torch.randn(64, L, 1), torch.zeros(64, 1), torch.rand(64)
-    y, _ = d(z, eps, None, offset, draw)
+    y, _, _ = d(z, eps, None, offset, draw)
     (y.sum(dim=1) ** 2).mean().backward()
     assert d.hop[-1].bias.grad[0] != 0 and d.log_hop_length.grad != 0 and d.log_tau.grad != 0
 
@@ -123,3 +125,60 @@ def test_site_hops_key_is_recorded_only_when_on_and_excludes_the_other_decoders(
     for other in ({"segment_feedback": True}, {"net_displacement_from_latent": True}):
         with pytest.raises(ValueError, match="site_hops"):
             build_networks(dataclasses.replace(SMALL, **other), window_records=32)
+
+
+@pytest.mark.parametrize("axis_chains", [False, True])
+def test_hop_memory_state_carries_the_last_hop_after_the_offset(axis_chains):
+    settings = dataclasses.replace(SMALL, axis_chains=axis_chains, hop_memory=True)
+    generator = build_networks(settings, window_records=32)[0]
+    chains, f = (3, 1) if axis_chains else (1, 3)
+    assert generator.state_dim == 8 + 2 * f
+    noise = Noise(torch.device("cpu"))
+    state = generator.relax(5, noise)
+    assert torch.equal(state.view(5, chains, -1)[..., 8:], torch.zeros(5, chains, 2 * f))  # no hop yet
+    with torch.no_grad():
+        generator.decoder.hop[-1].bias[0] = 60.0  # every segment hops
+        after = generator.rollout(state, 2, noise)[0].view(5, chains, -1)
+        z = after[..., :8].reshape(5 * chains, 8)
+        condition = generator._condition(5, after)
+        given = z if condition is None else torch.cat([z, condition], dim=-1)
+        head = generator.decoder.hop(torch.cat([given, torch.zeros(5 * chains, f)], dim=-1))
+    last = after[..., 8 + f:].reshape(5 * chains, f)
+    assert (last != 0).all() and last.abs().max() < 20  # in units of the hop length, O(1)
+    assert not torch.allclose(head[:, 4:].abs(), last.abs())  # the head sees the memory, not zeros
+
+
+def test_the_last_hop_persists_until_the_next_and_is_signed():
+    d = decoder(features=3, hop_logit=0.0, memory=True)  # p = 1/2
+    z, eps, offset, last = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3), torch.randn(6, 3)
+    with torch.no_grad():
+        head = d.hop(torch.cat([z, last], dim=-1))
+        _, _, kept = d(z, eps, None, offset, torch.ones(6), last)
+        forward, _, hop_forward = d(z, eps, None, offset, torch.zeros(6), last)
+        backward, _, hop_backward = d(z, eps, None, offset, torch.full((6,), 0.4999), last)
+    torch.testing.assert_close(kept, last)  # no hop: the last one is remembered
+    torch.testing.assert_close(hop_forward, head[:, 4:])
+    torch.testing.assert_close(hop_backward, -head[:, 4:])
+    torch.testing.assert_close((forward - backward).sum(dim=1), 2 * torch.exp(FAST * d.log_hop_length) * head[:, 4:])
+
+
+def test_a_hop_depends_on_the_last_one_and_gets_its_gradient():
+    """Two segments: the second's hop head sees the first's hop, and a loss on the second segment
+    alone reaches the head's weights on the memory and, through the first hop, its probability."""
+    d = decoder(features=1, hop_logit=0.0, memory=True)
+    z, offset = torch.randn(64, 8), torch.zeros(64, 1)
+    _, offset_1, last = d(z, torch.randn(64, L, 1), None, offset, torch.rand(64), torch.zeros(64, 1))
+    y, _, _ = d(z, torch.randn(64, L, 1), None, offset_1.detach(), torch.rand(64), last)
+    (y.sum(dim=1) ** 2).mean().backward()
+    assert (d.hop[0].weight.grad[:, -1] != 0).any()  # the memory's input column
+    with torch.no_grad():
+        before = d.hop(torch.cat([z, torch.zeros(64, 1)], dim=-1))
+        after = d.hop(torch.cat([z, torch.ones(64, 1)], dim=-1))
+    assert not torch.allclose(before, after)
+
+
+def test_hop_memory_key_is_recorded_only_when_on_and_requires_site_hops():
+    assert "hop_memory" not in model_dict(SMALL)
+    assert model_dict(dataclasses.replace(SMALL, hop_memory=True))["hop_memory"] is True
+    with pytest.raises(ValueError, match="requires site_hops"):
+        build_networks(dataclasses.replace(SMALL, site_hops=False, hop_memory=True), window_records=32)

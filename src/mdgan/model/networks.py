@@ -1,8 +1,8 @@
 """MD-GAN networks: latent step G_z, segment decoder G_x, critic D, and the generator pairing G_z with G_x.
 
 Shapes: chain state (batch, chains * state_dim), chains = 1, or ``features`` with one chain per axis;
-state_dim = latent_dim, plus the chain's share of the features with ``segment_feedback`` and again
-with ``site_hops`` (the offset in the site); segment
+state_dim = latent_dim, plus the chain's share of the features with ``segment_feedback``, again
+with ``site_hops`` (the offset in the site) and again with ``hop_memory`` (the last hop); segment
 (batch, L, features); window (batch, K * L, features), all in standardised increment units.
 """
 
@@ -100,7 +100,9 @@ class Generator(nn.Module):
     With ``site_hops`` G_x is a :class:`~mdgan.model.site_hops.SiteHopDecoder`: each segment is a
     mean-reverting vibration about the ion's site plus at most one hop, drawn with a probability
     from the latent. The chain state carries the offset in the site after the latent; :meth:`step`
-    then takes one U[0, 1] hop draw per chain."""
+    then takes one U[0, 1] hop draw per chain. With ``hop_memory`` (and ``site_hops``) the state also
+    carries the chain's last hop, which G_z and the hop head see: without it neither knows whether its
+    chain hopped, so successive hops are independent given the latent and no back-hop can be learned."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):
         super().__init__()
@@ -111,18 +113,21 @@ class Generator(nn.Module):
             raise ValueError("model.site_hops decodes its own segments: it excludes segment_feedback and "
                              "net_displacement_from_latent")
         self.feedback_dim = features // self.chains if s.segment_feedback else 0
+        if s.hop_memory and not s.site_hops:
+            raise ValueError("model.hop_memory remembers the hops of model.site_hops: it requires site_hops")
         self.site_dim = features // self.chains if s.site_hops else 0
-        self.state_dim = s.latent_dim + self.feedback_dim + self.site_dim
+        self.memory_dim = self.site_dim if s.hop_memory else 0
+        self.state_dim = s.latent_dim + self.feedback_dim + self.site_dim + self.memory_dim
         self.relaxation_steps = s.relaxation_steps
         self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
         self.segment_records = segment_records
         self.features = features
         condition_dim = features if s.axis_chains else 0
         self.latent_step = LatentStep(s.latent_dim, s.latent_width, s.latent_layers, s.leaky_slope,
-                                      condition_dim + self.feedback_dim)
+                                      condition_dim + self.feedback_dim + self.memory_dim)
         decoder_args = (s.latent_dim, segment_records, features // self.chains, s.decoder_width,
                         s.decoder_layers, s.leaky_slope, condition_dim)
-        self.decoder = (SiteHopDecoder(*decoder_args) if s.site_hops
+        self.decoder = (SiteHopDecoder(*decoder_args, memory=s.hop_memory) if s.site_hops
                         else SegmentDecoder(*decoder_args, s.net_displacement_from_latent))
 
     def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -135,11 +140,16 @@ class Generator(nn.Module):
         """(batch, chains * width) -> (batch * chains, width); width the latent_dim unless given."""
         return x.reshape(-1, width or self.latent_dim)
 
-    def _step_condition(self, condition: torch.Tensor | None, feedback: torch.Tensor) -> torch.Tensor | None:
-        """G_z's condition: the one-hot axis (if any), then the last segment's displacement (if fed back)."""
-        if self.feedback_dim == 0:
+    def _step_condition(self, condition: torch.Tensor | None, seen: torch.Tensor) -> torch.Tensor | None:
+        """G_z's condition: the one-hot axis (if any), then what it sees of the carry (``seen``: the
+        last segment's displacement if fed back, the last hop with ``hop_memory``)."""
+        if seen.shape[-1] == 0:
             return condition
-        return feedback if condition is None else torch.cat([condition, feedback], dim=-1)
+        return seen if condition is None else torch.cat([condition, seen], dim=-1)
+
+    def _seen(self, carry: torch.Tensor) -> torch.Tensor:
+        """The part of a chain's carry (state after the latent) that G_z sees: feedback, last hop."""
+        return torch.cat([carry[:, : self.feedback_dim], carry[:, self.feedback_dim + self.site_dim :]], dim=-1)
 
     def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor,
              hop_draw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,14 +158,15 @@ class Generator(nn.Module):
         batch = state.shape[0]
         condition = self._condition(batch, state)
         chains = self._per_chain(state, self.state_dim)
-        z = chains[:, : self.latent_dim]
-        feedback = chains[:, self.latent_dim : self.latent_dim + self.feedback_dim]
-        z = self.latent_step(z, self._per_chain(r), self._step_condition(condition, feedback))
+        z, carry = chains[:, : self.latent_dim], chains[:, self.latent_dim :]
+        z = self.latent_step(z, self._per_chain(r), self._step_condition(condition, self._seen(carry)))
         eps_chains = eps if self.chains == 1 else eps.transpose(1, 2).reshape(batch * self.chains, self.segment_records, 1)
         if self.site_dim:
-            offset = chains[:, self.latent_dim + self.feedback_dim :]
-            y_chains, offset = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1))
-            z = torch.cat([z, offset], dim=-1)
+            at = self.feedback_dim + self.site_dim
+            offset, last_hop = carry[:, self.feedback_dim : at], carry[:, at:]
+            y_chains, offset, last_hop = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1),
+                                                      last_hop if self.memory_dim else None)
+            z = torch.cat([z, offset, last_hop] if self.memory_dim else [z, offset], dim=-1)
         else:
             y_chains = self.decoder(z, eps_chains, condition)
         y = y_chains if self.chains == 1 else y_chains.reshape(batch, self.chains, self.segment_records).transpose(1, 2)
@@ -179,7 +190,7 @@ class Generator(nn.Module):
         """The first U[0, 1] draw pushed through G_z with each of the others as its noise; draws
         (chains, latent_dim) each, one row per chain, with the chains' conditions; the latents."""
         z = draws[0]
-        condition = self._step_condition(condition, z.new_zeros(z.shape[0], self.feedback_dim))
+        condition = self._step_condition(condition, z.new_zeros(z.shape[0], self.feedback_dim + self.memory_dim))
         for r in draws[1:]:
             z = self.latent_step(z, r, condition)
         return z
@@ -189,7 +200,8 @@ class Generator(nn.Module):
         one (:meth:`relax` from its own draws): a renewed chain forgets its past, so no state of a
         chain (a mobility, a site) outlives a renewal, and the memory of the chain is bounded by a
         geometric time of mean ``renewal_windows`` windows. The last segment's displacement (with
-        ``segment_feedback``) and the offset in the site (with ``site_hops``) are kept: they are the
+        ``segment_feedback``), the offset in the site (with ``site_hops``) and the last hop (with
+        ``hop_memory``) are kept: they are the
         trajectory's, not the chain's memory. The draws are made for every chain, so that a chain's
         noise does not depend on which others renew."""
         batch = state.shape[0]

@@ -1,9 +1,10 @@
 """G_x of ``model.site_hops``: a chain's segment as a vibration in its site plus at most one hop.
 
 Shapes: latent z (chains, latent_dim); noise eps (chains, L, f) and hop draw (chains,) ~ U[0, 1];
-the offset in the site u (chains, f), carried from segment to segment in the chain state; increments
-(chains, L, f); f the features one chain decodes (3, or 1 with one chain per axis). Standardised
-increment units throughout.
+the offset in the site u (chains, f) and, with ``memory``, the chain's last hop m (chains, f), both
+carried from segment to segment in the chain state; increments (chains, L, f); f the features one chain
+decodes (3, or 1 with one chain per axis). Standardised increment units throughout; m in units of the
+hop length.
 """
 
 from __future__ import annotations
@@ -32,16 +33,20 @@ class SiteHopDecoder(nn.Module):
       and width 0.5 + softplus(head) records, normalised to end within the segment. Diffusion beyond
       the site is hops alone. A fresh decoder hops both ways alike (q near 0); a learned q lets
       the chain's memory prefer a back-hop.
+    - With ``memory`` the hop head also sees m, the jump of the chain's last hop in units of the hop
+      length (0 before the first): it persists until the next hop, so the probability, direction and
+      length of a hop can depend on the last one (a return to the site the ion came from).
     """
 
     def __init__(self, latent_dim: int, segment_records: int, features: int, width: int, layers: int,
                  slope: float, condition_dim: int = 0, initial_hop_probability: float = 0.02,
-                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0):
+                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0, memory: bool = False):
         super().__init__()
         self.segment_shape = (segment_records, features)
         n = segment_records * features
         self.vibration = mlp(latent_dim + condition_dim + n, width, layers, n, slope)
-        self.hop = mlp(latent_dim + condition_dim, width, 1, 4 + features, slope)
+        self.memory = memory
+        self.hop = mlp(latent_dim + condition_dim + (features if memory else 0), width, 1, 4 + features, slope)
         with torch.no_grad():
             self.hop[-1].bias[0] = math.log(initial_hop_probability / (1 - initial_hop_probability))
         self.log_hop_length = nn.Parameter(torch.tensor(math.log(initial_hop_length) / FAST))
@@ -52,8 +57,10 @@ class SiteHopDecoder(nn.Module):
         return torch.exp(-torch.exp(-FAST * self.log_tau))
 
     def forward(self, z: torch.Tensor, eps: torch.Tensor, condition: torch.Tensor | None,
-                offset: torch.Tensor, draw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The segment's increments (chains, L, f) and the offset u_L it ends at (chains, f)."""
+                offset: torch.Tensor, draw: torch.Tensor,
+                last_hop: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The segment's increments (chains, L, f), the offset u_L it ends at and the last hop m after
+        it (chains, f each); ``last_hop`` m before it, with ``memory``."""
         L, f = self.segment_shape
         given = z if condition is None else torch.cat([z, condition], dim=-1)
         w = self.vibration(torch.cat([given, eps.flatten(1)], dim=-1)).view(-1, L, f)
@@ -64,17 +71,21 @@ class SiteHopDecoder(nn.Module):
         u = powers[1:, None] * offset[:, None, :] + torch.einsum("ts,csf->ctf", kernel, w)
         vibration = torch.diff(torch.cat([offset[:, None, :], u], dim=1), dim=1)
 
-        head = self.hop(given)
+        head = self.hop(torch.cat([given, last_hop], dim=-1) if self.memory else given)
         p = torch.sigmoid(head[:, 0])
         p_forward = p * (1 + torch.tanh(head[:, 1] / FAST)) / 2
-        hopped = straight_through(draw < p_forward, p_forward) - straight_through(
-            (draw >= p_forward) & (draw < p), p - p_forward)
+        forward = straight_through(draw < p_forward, p_forward)
+        backward = straight_through((draw >= p_forward) & (draw < p), p - p_forward)
+        hopped = forward - backward
         centre = L * torch.sigmoid(head[:, 2])
         width = 0.5 + nn.functional.softplus(head[:, 3])
         ramp = torch.sigmoid((t[None, :] - 0.5 - centre[:, None]) / width[:, None])  # at record edges
         ramp = (ramp - ramp[:, :1]) / (ramp[:, -1:] - ramp[:, :1])
+        hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
+        if last_hop is not None:
+            hop = hop + (1 - forward - backward)[:, None] * last_hop  # the last hop until the next
         jump = torch.exp(FAST * self.log_hop_length) * head[:, 4:] * hopped[:, None]
-        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1]
+        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop
 
 
 def straight_through(event: torch.Tensor, probability: torch.Tensor) -> torch.Tensor:
