@@ -47,7 +47,8 @@ def tracks(seed=0, n_frames=6, n_ions=3):
                          [(1, 0, False, {}), (2, 0, False, {}), (2, 1.5, False, {}), (2, 1.5, True, {}),
                           (2, 1.5, True, {"segment_feedback": True}), (1, 0, False, {"segment_feedback": True}),
                           (2, 1.5, True, {"net_displacement_from_latent": True}), (2, 1.5, True, {"site_hops": True}),
-                          (1, 0, False, {"site_hops": True}), (2, 1.5, True, {"site_hops": True, "hop_memory": True})])
+                          (1, 0, False, {"site_hops": True}), (2, 1.5, True, {"site_hops": True, "hop_memory": True}),
+                          (1, 0, True, {"shared_axes": "xy"})])
 def test_chunked_equals_one_shot(tmp_path, n_checkpoints, renewal_windows, axis_chains, lever):
     gens = generators(n_checkpoints, dataclasses.replace(MODEL, renewal_windows=renewal_windows, axis_chains=axis_chains,
                                                          **lever))

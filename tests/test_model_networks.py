@@ -113,6 +113,26 @@ def test_axis_chains_key_is_recorded_only_when_on():
     assert model_dict(dataclasses.replace(SMALL, axis_chains=True))["axis_chains"] is True
 
 
+@pytest.mark.parametrize("lever", [{}, {"site_hops": True, "hop_memory": True}])
+def test_shared_axes_make_those_chains_alike(lever):
+    """With shared_axes 'xy' equal latents and noise give equal x and y series, z its own; the key is
+    recorded only when set and requires one chain per axis."""
+    torch.manual_seed(0)
+    generator = build_networks(dataclasses.replace(SMALL, axis_chains=True, shared_axes="xy", **lever),
+                               window_records=32)[0]
+    noise = Noise(torch.device("cpu"))
+    state = generator.relax(5, noise).view(5, 3, -1)[:, :1].repeat(1, 3, 1).reshape(5, -1)
+    r, eps, draw = noise.uniform(5, 8).repeat(1, 3), noise.normal(5, 8, 1).repeat(1, 1, 3), torch.rand(5, 1)
+    after, segment = generator.step(state, r, eps, draw.repeat(1, 3) if lever else None)
+    torch.testing.assert_close(segment[:, :, 1], segment[:, :, 0], rtol=0, atol=0)
+    torch.testing.assert_close(after.view(5, 3, -1)[:, 1], after.view(5, 3, -1)[:, 0], rtol=0, atol=0)
+    assert not torch.allclose(segment[:, :, 2], segment[:, :, 0])
+    assert "shared_axes" not in model_dict(dataclasses.replace(SMALL, axis_chains=True))
+    assert model_dict(dataclasses.replace(SMALL, axis_chains=True, shared_axes="xy"))["shared_axes"] == "xy"
+    with pytest.raises(ValueError, match="requires axis_chains"):
+        build_networks(dataclasses.replace(SMALL, shared_axes="xy"), window_records=32)
+
+
 def chain_generator(axis_chains: bool, **lever):
     """A SMALL generator with one chain per ion or per axis and ``lever`` set, 5 relaxed ions' states,
     the noise source and the number of chains per ion."""

@@ -84,7 +84,9 @@ class Generator(nn.Module):
     With ``axis_chains`` every ion runs one chain per Cartesian axis: the same G_z and G_x, told the
     axis by a one-hot condition, decode each chain into that axis's increments alone. The axes then
     move independently by construction (no shared hop, no diagonal), while each axis keeps its own
-    dynamics; joint moves along a diagonal path cannot be represented.
+    dynamics; joint moves along a diagonal path cannot be represented. With ``shared_axes`` (e.g.
+    'xy') the chains of those axes get the same condition, so the generator makes them alike: the
+    crystal's equivalent axes by construction.
 
     With ``segment_feedback`` G_z also sees the displacement its chain's last segment decoded to (the
     segment's sum / sqrt(L), standardised units), carried in the chain state after the latent. Without
@@ -112,6 +114,13 @@ class Generator(nn.Module):
         if s.site_hops and (s.segment_feedback or s.net_displacement_from_latent):
             raise ValueError("model.site_hops decodes its own segments: it excludes segment_feedback and "
                              "net_displacement_from_latent")
+        if s.shared_axes and not s.axis_chains:
+            raise ValueError("model.shared_axes shares the conditions of per-axis chains: it requires axis_chains")
+        conditions = torch.eye(self.chains)
+        if s.shared_axes:
+            columns = ["xyz".index(a) for a in s.shared_axes]
+            conditions[columns] = conditions[columns[0]].clone()
+        self.register_buffer("conditions", conditions, persistent=False)  # (chains, chains), the axes' one-hots
         self.feedback_dim = features // self.chains if s.segment_feedback else 0
         if s.hop_memory and not s.site_hops:
             raise ValueError("model.hop_memory remembers the hops of model.site_hops: it requires site_hops")
@@ -131,10 +140,11 @@ class Generator(nn.Module):
                         else SegmentDecoder(*decoder_args, s.net_displacement_from_latent))
 
     def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:
-        """The one-hot axis of each of ``batch`` ions' chains, (batch * chains, chains); None for one chain."""
+        """The one-hot axis of each of ``batch`` ions' chains (shared axes alike), (batch * chains,
+        chains); None for one chain."""
         if self.chains == 1:
             return None
-        return torch.eye(self.chains, dtype=like.dtype, device=like.device).repeat(batch, 1)
+        return self.conditions.to(like.dtype).repeat(batch, 1)
 
     def _per_chain(self, x: torch.Tensor, width: int | None = None) -> torch.Tensor:
         """(batch, chains * width) -> (batch * chains, width); width the latent_dim unless given."""
