@@ -61,6 +61,9 @@ LEVERS = {  # levers off by default (model or training keys)
     "one chain per axis with segment feedback": {"axis_chains": True, "segment_feedback": True},
     "one chain per axis, net displacement from the latent": {"axis_chains": True, "net_displacement_from_latent": True},
     "one chain per axis, site and hops": {"axis_chains": True, "site_hops": True},
+    "one chain per axis, site and hops, hop memory": {"axis_chains": True, "site_hops": True, "hop_memory": True},
+    "the same, x and y chains shared": {"axis_chains": True, "site_hops": True, "hop_memory": True,
+                                        "shared_axes": "xy"},
 }
 
 

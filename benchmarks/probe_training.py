@@ -39,6 +39,10 @@ def alpha2_msd(tracks: list[np.ndarray], lag: int) -> tuple[float, float]:
     return float(r2.mean()), float(alpha2_from_moments(r2.mean(), np.mean(r2**2)))
 
 
+def axis_msd(tracks: list[np.ndarray], lag: int, axis: int) -> float:
+    return float(np.mean(np.concatenate([(p[lag:, axis] - p[:-lag, axis]) ** 2 for p in tracks if len(p) > lag])))
+
+
 def bands(tracks: list[np.ndarray], lag: int) -> tuple[list[float], float]:
     dx = np.abs(np.concatenate([(p[lag:] - p[:-lag]).ravel() for p in tracks if len(p) > lag]))
     shares = [float(np.mean((dx >= a) & (dx < b))) for a, b in zip(BAND_EDGES_ANG[:-1], BAND_EDGES_ANG[1:])]
@@ -72,6 +76,9 @@ def main() -> None:
     print("alpha2, MD        " + " ".join(f"{x:7.2f}" for x in md_stats[:, 1]))
     print("alpha2, MD-GAN    " + " ".join(f"{x:7.2f}" for x in gen_stats[:, 1]))
     print("MSD ratio         " + " ".join(f"{x:7.2f}" for x in gen_stats[:, 0] / md_stats[:, 0]))
+    for m in BAND_LAGS_RECORDS:
+        ratio = [axis_msd(generated, m, a) / axis_msd(md, m, a) for a in range(3)]
+        print(f"MSD ratio x, y, z at {m * dt_ps:5.1f} ps: " + " ".join(f"{x:.2f}" for x in ratio))
     d = np.concatenate([p[495:] - p[:-495] for p in generated])
     c = np.corrcoef(d.T)
     print(f"axis correlation at {495 * dt_ps:.1f} ps: xy {c[0, 1]:.3f}, xz {c[0, 2]:.3f}, yz {c[1, 2]:.3f}")

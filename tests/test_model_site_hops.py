@@ -152,7 +152,7 @@ def test_the_last_hop_persists_until_the_next_and_is_signed():
     d = decoder(features=3, hop_logit=0.0, memory=True)  # p = 1/2
     z, eps, offset, last = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3), torch.randn(6, 3)
     with torch.no_grad():
-        head = d.hop(torch.cat([z, last], dim=-1))
+        head = d.hop(torch.cat([z, torch.tanh(last)], dim=-1))
         _, _, kept = d(z, eps, None, offset, torch.ones(6), last)
         forward, _, hop_forward = d(z, eps, None, offset, torch.zeros(6), last)
         backward, _, hop_backward = d(z, eps, None, offset, torch.full((6,), 0.4999), last)
@@ -175,6 +175,18 @@ def test_a_hop_depends_on_the_last_one_and_gets_its_gradient():
         before = d.hop(torch.cat([z, torch.zeros(64, 1)], dim=-1))
         after = d.hop(torch.cat([z, torch.ones(64, 1)], dim=-1))
     assert not torch.allclose(before, after)
+
+
+def test_the_hop_head_sees_the_last_hop_bounded():
+    """tanh(m): a last hop of 1e3 or 1e6 hop lengths gives the same next hop, so hop lengths cannot
+    feed on themselves and grow without limit."""
+    d = decoder(features=3, hop_logit=0.0, memory=True)
+    z, eps, offset, draw = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3), torch.zeros(6)
+    with torch.no_grad():
+        y_large, _, hop_large = d(z, eps, None, offset, draw, torch.full((6, 3), 1e3))
+        y_huge, _, hop_huge = d(z, eps, None, offset, draw, torch.full((6, 3), 1e6))
+    torch.testing.assert_close(y_huge, y_large)
+    torch.testing.assert_close(hop_huge, hop_large)
 
 
 def test_hop_memory_key_is_recorded_only_when_on_and_requires_site_hops():

@@ -158,8 +158,9 @@ class Generator(nn.Module):
         return seen if condition is None else torch.cat([condition, seen], dim=-1)
 
     def _seen(self, carry: torch.Tensor) -> torch.Tensor:
-        """The part of a chain's carry (state after the latent) that G_z sees: feedback, last hop."""
-        return torch.cat([carry[:, : self.feedback_dim], carry[:, self.feedback_dim + self.site_dim :]], dim=-1)
+        """The part of a chain's carry (state after the latent) that G_z sees: feedback, tanh of the
+        last hop (bounded, as the hop head sees it)."""
+        return torch.cat([carry[:, : self.feedback_dim], torch.tanh(carry[:, self.feedback_dim + self.site_dim :])], dim=-1)
 
     def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor,
              hop_draw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

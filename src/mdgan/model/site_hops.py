@@ -33,9 +33,11 @@ class SiteHopDecoder(nn.Module):
       and width 0.5 + softplus(head) records, normalised to end within the segment. Diffusion beyond
       the site is hops alone. A fresh decoder hops both ways alike (q near 0); a learned q lets
       the chain's memory prefer a back-hop.
-    - With ``memory`` the hop head also sees m, the jump of the chain's last hop in units of the hop
-      length (0 before the first): it persists until the next hop, so the probability, direction and
-      length of a hop can depend on the last one (a return to the site the ion came from).
+    - With ``memory`` the hop head also sees tanh(m), m the jump of the chain's last hop in units of
+      the hop length (0 before the first): it persists until the next hop, so the probability,
+      direction and length of a hop can depend on the last one (a return to the site the ion came
+      from). tanh bounds the loop from one hop's length to the next, which can otherwise grow without
+      limit (it did on the reference case).
     """
 
     def __init__(self, latent_dim: int, segment_records: int, features: int, width: int, layers: int,
@@ -71,7 +73,7 @@ class SiteHopDecoder(nn.Module):
         u = powers[1:, None] * offset[:, None, :] + torch.einsum("ts,csf->ctf", kernel, w)
         vibration = torch.diff(torch.cat([offset[:, None, :], u], dim=1), dim=1)
 
-        head = self.hop(torch.cat([given, last_hop], dim=-1) if self.memory else given)
+        head = self.hop(torch.cat([given, torch.tanh(last_hop)], dim=-1) if self.memory else given)
         p = torch.sigmoid(head[:, 0])
         p_forward = p * (1 + torch.tanh(head[:, 1] / FAST)) / 2
         forward = straight_through(draw < p_forward, p_forward)
@@ -90,4 +92,4 @@ class SiteHopDecoder(nn.Module):
 
 def straight_through(event: torch.Tensor, probability: torch.Tensor) -> torch.Tensor:
     """The event as 0 / 1 forward, with the gradient of its probability backward."""
-    return event.to(probability.dtype) + probability - probability.detach()
+    return event.to(probability.dtype) + (probability - probability.detach())  # exactly the event forward
