@@ -84,9 +84,9 @@ class SiteHopDecoder(nn.Module):
         ramp = torch.sigmoid((t[None, :] - 0.5 - centre[:, None]) / width[:, None])  # at record edges
         ramp = (ramp - ramp[:, :1]) / (ramp[:, -1:] - ramp[:, :1])
         hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
+        jump = torch.exp(FAST * self.log_hop_length) * hop
         if last_hop is not None:
             hop = hop + (1 - forward - backward)[:, None] * last_hop  # the last hop until the next
-        jump = torch.exp(FAST * self.log_hop_length) * head[:, 4:] * hopped[:, None]
         return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop
 
 
