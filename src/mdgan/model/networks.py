@@ -16,6 +16,7 @@ from torch import nn
 from mdgan.model.layers import mlp
 from mdgan.model.settings import ModelSettings
 from mdgan.model.site_hops import SiteHopDecoder
+from mdgan.model.symmetry import axis_columns
 
 
 class LatentStep(nn.Module):
@@ -118,7 +119,7 @@ class Generator(nn.Module):
             raise ValueError("model.shared_axes shares the conditions of per-axis chains: it requires axis_chains")
         conditions = torch.eye(self.chains)
         if s.shared_axes:
-            columns = ["xyz".index(a) for a in s.shared_axes]
+            columns = axis_columns(s.shared_axes, "model.shared_axes")
             conditions[columns] = conditions[columns[0]].clone()
         self.register_buffer("conditions", conditions, persistent=False)  # (chains, chains), the axes' one-hots
         self.feedback_dim = features // self.chains if s.segment_feedback else 0

@@ -26,9 +26,10 @@ from mdgan.errors import InputError
 AXES = "xyz"
 
 
-def _axis_columns(axes: str, key: str) -> list[int]:
+def axis_columns(axes: str, key: str) -> list[int]:
+    """Sorted column indices of ``axes`` (distinct letters of 'xyz'); ``key`` the config key, for the error."""
     if len(set(axes)) != len(axes) or not set(axes) <= set(AXES):
-        raise InputError(f"config key generation.{key}: {axes!r}; expected distinct letters of 'xyz', "
+        raise InputError(f"config key {key}: {axes!r}; expected distinct letters of 'xyz', "
                          "e.g. 'xy' or 'xyz', or '' for none")
     return sorted(AXES.index(a) for a in axes)
 
@@ -36,7 +37,7 @@ def _axis_columns(axes: str, key: str) -> list[int]:
 def axis_orders(equivalent_axes: str) -> np.ndarray:
     """(permutations, 3) column orders: every permutation of the ``equivalent_axes`` (letters of
     'xyz', e.g. 'xy'), the other axes in place; the identity first. '' gives the identity only."""
-    columns = _axis_columns(equivalent_axes, "equivalent_axes")
+    columns = axis_columns(equivalent_axes, "generation.equivalent_axes")
     orders = []
     for permuted in itertools.permutations(columns):
         order = list(range(3))
@@ -49,7 +50,7 @@ def axis_orders(equivalent_axes: str) -> np.ndarray:
 def axis_signs(mirror_axes: str) -> np.ndarray:
     """(2^len(mirror_axes), 3) signs +-1 of the axes: every combination of reversals of the
     ``mirror_axes``, the others +1; no reversal first."""
-    columns = _axis_columns(mirror_axes, "mirror_axes")
+    columns = axis_columns(mirror_axes, "generation.mirror_axes")
     signs = []
     for flips in itertools.product((False, True), repeat=len(columns)):
         sign = np.ones(3)
