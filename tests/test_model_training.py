@@ -16,6 +16,7 @@ from mdgan.extract import IonTracks
 from mdgan.model.networks import build_networks
 from mdgan.model.noise import Noise, seeded_generator
 from mdgan.model.settings import ModelSettings, TrainingSettings
+from mdgan.model import state
 from mdgan.model.state import STATE_FILE
 from mdgan.model.training import log_columns, train
 from mdgan.dataset import build_dataset, standardization_dict
@@ -150,13 +151,16 @@ def test_axis_chains_train_and_continue(tmp_path, one_thread, lever):
 
 @pytest.mark.parametrize(
     "change",
-    [{"lr_generator": 2e-4}, {"batch_size": 9}, "data"],
+    [{"lr_generator": 2e-4}, {"batch_size": 9}, "data", "code"],
 )
-def test_state_of_other_settings_or_data_is_not_resumed(tmp_path, one_thread, change):
+def test_state_of_other_settings_data_or_code_is_not_resumed(tmp_path, one_thread, change, monkeypatch):
     windows, stats = tiny_data()
     run(windows, stats, tiny_training(iterations=12), tmp_path / "a")
+    settings = tiny_training(iterations=20)
     if change == "data":
-        (windows, stats), settings = tiny_data(seed=1), tiny_training(iterations=20)
+        windows, stats = tiny_data(seed=1)
+    elif change == "code":  # what an edit of a module the training runs does to the digest
+        monkeypatch.setattr(state, "training_code_digest", lambda: "0" * 64)
     else:
         settings = tiny_training(iterations=20, **change)
     after = run(windows, stats, settings, tmp_path / "a")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_workflow, tiny_config, tiny_series_config
-from mdgan.workflow.code import imported_modules, script_code
+from mdgan.model.state import training_code_digest
+from mdgan.workflow.code import code_digest, imported_modules, script_code
 from test_envs import workflow_rules
 from test_validation_workflow import TINY_VALIDATION
 
@@ -61,6 +62,27 @@ def test_an_import_of_a_missing_package_module_is_refused(tmp_path):
     script.write_text("from mdgan.windows import build_dataset\n")
     with pytest.raises(ImportError, match="mdgan.windows"):
         script_code(script, src)
+
+
+def test_code_digest_ignores_comments_docstrings_and_layout_not_code(tmp_path):
+    src = tmp_path / "src"
+    body = 'def f(x):\n    return x + 1\n'
+    write_package(src, {"a.py": body})
+    digest = code_digest([src / "mdgan" / "a.py"], src)
+    write_package(src, {"a.py": '"""Module."""\n# a comment\ndef f(x):\n    """One more."""\n\n    return (x +\n            1)\n'})
+    assert code_digest([src / "mdgan" / "a.py"], src) == digest
+    write_package(src, {"a.py": body.replace("1", "2")})
+    assert code_digest([src / "mdgan" / "a.py"], src) != digest
+    write_package(src, {"a.py": body, "b.py": ""})
+    assert code_digest([src / "mdgan" / "b.py"], src) != code_digest([src / "mdgan" / "a.py"], src)
+
+
+def test_training_code_digest_covers_the_files_the_training_rule_declares():
+    """The state fingerprint's code is the closure of mdgan.model.training: every package file its
+    modules reach, the same in any checkout (paths relative to src)."""
+    files = script_code(SRC / "mdgan" / "model" / "training.py", SRC)
+    assert {"model/networks.py", "model/site_hops.py", "model/losses.py"} <= relative(files)
+    assert training_code_digest() == code_digest(files, SRC)
 
 
 def test_generation_runs_the_matching_module_through_the_training_check():

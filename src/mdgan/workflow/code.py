@@ -10,6 +10,7 @@ counts, also those inside functions, relative ones and ``from package import sub
 from __future__ import annotations
 
 import ast
+import hashlib
 from pathlib import Path
 
 PACKAGE = "mdgan"
@@ -79,3 +80,20 @@ def script_code(script: str | Path, src: str | Path) -> list[str]:
                 if module_file(f"{base}.{name}", src) is not None:
                     visit(f"{base}.{name}")
     return sorted(str(p) for p in seen)
+
+
+def code_digest(paths: list[str | Path], root: str | Path) -> str:
+    """sha256 over the code of ``paths`` read as syntax trees, each with its path relative to ``root``:
+    comments, docstrings and layout do not change it; any other edit does."""
+    h = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+        h.update(str(path.relative_to(root)).encode())
+        h.update(ast.dump(tree).encode())
+    return h.hexdigest()
