@@ -125,6 +125,12 @@ class HoppingLattice:
         vibration = 2 * self.vibration_rms_ang**2 * (1 - np.exp(-t / self.vibration_time_ps))
         return self.site_spacing_ang**2 * c0 * hops + vibration
 
+    def block_correlation(self, block_ps: float) -> np.ndarray:
+        """(3,) exact correlation of the displacements along x, y, z in two consecutive blocks of
+        ``block_ps`` (:mod:`mdgan.analysis.block_correlation`): (MSD(2B) - 2 MSD(B)) / (2 MSD(B))."""
+        msd_b, msd_2b = self.msd_ang2([block_ps, 2 * block_ps])
+        return (msd_2b - 2 * msd_b) / (2 * msd_b)
+
     def summary(self) -> dict:
         """Parameters and the derived ground truth, JSON-ready (D along x, y, z; isotropic = their mean)."""
         d = self.diffusion_ang2_ps()

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Memory of the hops beyond the matched stretch: the correlation of an ion's displacements in two
+consecutive blocks of time, along each axis, MD-GAN against the held-out and the training MD.
+
+c(B) per axis with its jackknife error over ions (mdgan.analysis.block_correlation says what it is
+and how its error was checked): 0 for a random walk, negative while back-hops are remembered, positive
+for a direction an ion keeps. On the anisotropic ground truth (resources/synthetic/anisotropic) the
+exact c(B) from its exact MSD is printed too. Reads the results of a validation run (as
+bench_fidelity.py --out makes them):
+
+    python benchmarks/block_correlation.py benchmarks/out/variant/anisotropic [--blocks-ps 5 10 20 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from mdgan.analysis.block_correlation import block_correlation  # noqa: E402
+from mdgan.validation.hopping import HoppingLattice  # noqa: E402
+
+
+def md_positions(work: Path, runs: list[str]) -> tuple[list[np.ndarray], float]:
+    """Ion-major unwrapped Li positions of ``runs`` and their frame interval (ps)."""
+    tracks, dts = [], set()
+    for run in runs:
+        data = np.load(work / "results/md" / run / "li_unwrapped.npz")
+        tracks.append(data["positions_ang"].transpose(1, 0, 2))
+        dts.add(float(data["frame_dt_fs"]) / 1000.0)
+    if len(dts) != 1:
+        raise SystemExit(f"runs {runs} have different frame intervals: {sorted(dts)} ps")
+    return tracks, dts.pop()
+
+
+def exact_block_correlation(config: dict, block_ps: float) -> np.ndarray | None:
+    """The exact c(B) per axis when the held-out runs are the anisotropic ground truth's, else None."""
+    run = config["runs"][config["validation"]["split"]["heldout"][0]]["path"]
+    truth = Path(run).parents[1] / "ground_truth.json"
+    if not truth.is_file() or "back_hop_probability" not in json.loads(truth.read_text()).get("model", {}):
+        return None
+    keys = {f.name for f in HoppingLattice.__dataclass_fields__.values()}
+    lattice = HoppingLattice(**{k: v for k, v in json.loads(truth.read_text())["model"].items() if k in keys})
+    return lattice.block_correlation(block_ps)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workdir", type=Path, help="a validation run's working directory")
+    parser.add_argument("--blocks-ps", type=float, nargs="+", default=[5.0, 10.0, 20.0, 50.0])
+    args = parser.parse_args()
+    work = args.workdir
+    config = yaml.safe_load((work / "config.yaml").read_text())
+    split = config["validation"]["split"]
+    meta = json.loads((work / "results/validation/generated/meta.json").read_text())
+    sources = {"MD-GAN": ([np.load(work / "results/validation/generated/positions.npy", mmap_mode="r")],
+                          meta["record_dt_ps"]),
+               "held-out MD": md_positions(work, split["heldout"]),
+               "training MD": md_positions(work, split["training"])}
+    print("block (ps)  source         c_x              c_y              c_z")
+    for block_ps in args.blocks_ps:
+        exact = exact_block_correlation(config, block_ps)
+        if exact is not None:
+            print(f"{block_ps:10.1f}  {'exact':13s}  " + "  ".join(f"{v:+.3f}         " for v in exact))
+        for name, (tracks, dt_ps) in sources.items():
+            try:
+                c, err = block_correlation(tracks, int(round(block_ps / dt_ps)))
+            except ValueError:
+                print(f"{block_ps:10.1f}  {name:13s}  (runs shorter than two blocks)")
+                continue
+            print(f"{block_ps:10.1f}  {name:13s}  " + "  ".join(f"{v:+.3f} +- {e:.3f}" for v, e in zip(c, err)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
