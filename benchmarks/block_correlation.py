@@ -30,41 +30,38 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from mdgan.analysis.block_correlation import block_correlation  # noqa: E402
+from mdgan.analysis.series import frame_dt_ps, ion_major, open_generated  # noqa: E402
+from mdgan.extract import load_tracks  # noqa: E402
 from mdgan.validation.hopping import HoppingLattice, simulate  # noqa: E402
+
+COVERAGE_FRAME_DT_PS = 0.02  # the ground truth's held-out runs: 32,000 frames of 20 fs
 
 
 def md_positions(work: Path, runs: list[str]) -> tuple[list[np.ndarray], float]:
-    """Ion-major unwrapped Li positions of ``runs`` and their frame interval (ps)."""
-    tracks, dts = [], set()
-    for run in runs:
-        data = np.load(work / "results/md" / run / "li_unwrapped.npz")
-        tracks.append(data["positions_ang"].transpose(1, 0, 2))
-        dts.add(float(data["frame_dt_fs"]) / 1000.0)
-    if len(dts) != 1:
-        raise SystemExit(f"runs {runs} have different frame intervals: {sorted(dts)} ps")
-    return tracks, dts.pop()
+    """Ion-major unwrapped Li positions of ``runs`` and their common frame interval (ps)."""
+    tracks = {run: load_tracks(work / "results/md" / run / "li_unwrapped.npz") for run in runs}
+    return [ion_major(t) for t in tracks.values()], frame_dt_ps(tracks)
 
 
-def exact_block_correlation(config: dict, block_ps: float) -> np.ndarray | None:
-    """The exact c(B) per axis when the held-out runs are the anisotropic ground truth's, else None."""
+def ground_truth_lattice(config: dict) -> HoppingLattice | None:
+    """The anisotropic ground truth's lattice when the held-out runs are its, else None."""
     run = config["runs"][config["validation"]["split"]["heldout"][0]]["path"]
     truth = Path(run).parents[1] / "ground_truth.json"
-    if not truth.is_file() or "back_hop_probability" not in json.loads(truth.read_text()).get("model", {}):
+    model = json.loads(truth.read_text()).get("model", {}) if truth.is_file() else {}
+    if "back_hop_probability" not in model:
         return None
-    keys = {f.name for f in HoppingLattice.__dataclass_fields__.values()}
-    lattice = HoppingLattice(**{k: v for k, v in json.loads(truth.read_text())["model"].items() if k in keys})
-    return lattice.block_correlation(block_ps)
+    return HoppingLattice(**{k: v for k, v in model.items() if k in HoppingLattice.__dataclass_fields__})
 
 
 def coverage(sets: int, blocks_ps: list[float]) -> None:
     """Print, per block length, the RMS of (c - exact) / error and the share within 1 and 2 errors."""
     lattice = HoppingLattice()
-    times_ps = 0.02 * np.arange(1, 32001)
+    times_ps = COVERAGE_FRAME_DT_PS * np.arange(1, 32001)
     z = {b: [] for b in blocks_ps}
     for seed in range(sets):
         _, positions = simulate(lattice, 48, times_ps, np.random.default_rng(seed))
         for b in blocks_ps:
-            c, err = block_correlation([positions.transpose(1, 0, 2)], int(round(b / 0.02)))
+            c, err = block_correlation([positions.transpose(1, 0, 2)], int(round(b / COVERAGE_FRAME_DT_PS)))
             z[b].append((c - lattice.block_correlation(b)) / err)
     print("block (ps)  values  RMS z  |z| < 1  |z| < 2")
     for b, values in z.items():
@@ -87,15 +84,16 @@ def main() -> None:
     work = args.workdir
     config = yaml.safe_load((work / "config.yaml").read_text())
     split = config["validation"]["split"]
-    meta = json.loads((work / "results/validation/generated/meta.json").read_text())
-    sources = {"MD-GAN": ([np.load(work / "results/validation/generated/positions.npy", mmap_mode="r")],
-                          meta["record_dt_ps"]),
+    generated = open_generated(work / "results/validation/generated/positions.npy",
+                               work / "results/validation/generated/meta.json")
+    sources = {"MD-GAN": ([generated.positions_ang], generated.record_dt_ps),
                "held-out MD": md_positions(work, split["heldout"]),
                "training MD": md_positions(work, split["training"])}
+    lattice = ground_truth_lattice(config)
     print("block (ps)  source         c_x              c_y              c_z")
     for block_ps in args.blocks_ps:
-        exact = exact_block_correlation(config, block_ps)
-        if exact is not None:
+        if lattice is not None:
+            exact = lattice.block_correlation(block_ps)
             print(f"{block_ps:10.1f}  {'exact':13s}  " + "  ".join(f"{v:+.3f}         " for v in exact))
         for name, (tracks, dt_ps) in sources.items():
             try:

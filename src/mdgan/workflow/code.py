@@ -89,11 +89,9 @@ def code_digest(paths: list[str | Path], root: str | Path) -> str:
     for path in sorted(Path(p) for p in paths):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
-                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                    and isinstance(body[0].value.value, str)):
-                node.body = body[1:] or [ast.Pass()]
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                if ast.get_docstring(node, clean=False) is not None:
+                    node.body = node.body[1:] or [ast.Pass()]
         h.update(str(path.relative_to(root)).encode())
         h.update(ast.dump(tree).encode())
     return h.hexdigest()
