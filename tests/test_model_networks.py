@@ -113,7 +113,8 @@ def test_axis_chains_key_is_recorded_only_when_on():
     assert model_dict(dataclasses.replace(SMALL, axis_chains=True))["axis_chains"] is True
 
 
-@pytest.mark.parametrize("lever", [{}, {"site_hops": True, "hop_memory": True}])
+@pytest.mark.parametrize("lever", [{}, {"site_hops": True, "hop_memory": True},
+                                   {"site_hops": True, "hop_memory": True, "ion_hop_memory": True}])
 def test_shared_axes_make_those_chains_alike(lever):
     """With shared_axes 'xy' equal latents and noise give equal x and y series, z its own; the key is
     recorded only when set and requires one chain per axis."""

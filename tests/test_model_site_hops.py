@@ -12,7 +12,7 @@ from mdgan.model.matching import alpha2_from_moments
 from mdgan.model.networks import build_networks
 from mdgan.model.noise import Noise
 from mdgan.model.settings import model_dict
-from mdgan.model.site_hops import FAST, SiteHopDecoder
+from mdgan.model.site_hops import FAST, SiteHopDecoder, remember_hop
 
 SMALL = dataclasses.replace(SMALL_WITHOUT, site_hops=True)
 L = 8  # records per segment of a 32-record window in 4 segments
@@ -21,7 +21,7 @@ L = 8  # records per segment of a 32-record window in 4 segments
 def decoder(features=1, hop_logit=None, memory=False) -> SiteHopDecoder:
     torch.manual_seed(0)
     d = SiteHopDecoder(latent_dim=8, segment_records=L, features=features, width=16, layers=2, slope=0.3,
-                       memory=memory)
+                       memory_inputs=features if memory else 0)
     if hop_logit is not None:
         with torch.no_grad():
             d.hop[-1].weight[0] = 0
@@ -55,7 +55,7 @@ def test_without_hops_the_ion_stays_in_its_site():
     segments = []
     with torch.no_grad():
         for _ in range(512 // L):
-            y, offset, _ = d(z, torch.randn(400, L, 3), None, offset, torch.rand(400))
+            y, offset, *_ = d(z, torch.randn(400, L, 3), None, offset, torch.rand(400))
             segments.append(y)
     series = torch.cat(segments, dim=1)
     assert msd(series, 512 - 64) == pytest.approx(msd(series, 64), rel=0.15)
@@ -68,7 +68,7 @@ def test_vibration_is_the_ar1_recursion():
     d = decoder(features=3, hop_logit=-60.0)
     z, eps, offset = torch.randn(4, 8), torch.randn(4, L, 3), torch.randn(4, 3)
     with torch.no_grad():
-        y, end, _ = d(z, eps, None, offset, torch.rand(4))
+        y, end, *_ = d(z, eps, None, offset, torch.rand(4))
         w = d.vibration(torch.cat([z, eps.flatten(1)], dim=-1)).view(4, L, 3)
         a, u, steps = d.reversion(), offset, []
         for t in range(L):
@@ -85,9 +85,9 @@ def test_a_hop_is_whole_within_its_segment_and_goes_both_ways():
     d = decoder(features=3, hop_logit=0.0)  # p = 1/2
     z, eps, offset = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3)
     with torch.no_grad():
-        rest, end_rest, _ = d(z, eps, None, offset, torch.ones(6))
-        forward, end_forward, _ = d(z, eps, None, offset, torch.zeros(6))
-        backward, _, _ = d(z, eps, None, offset, torch.full((6,), 0.4999))
+        rest, end_rest, *_ = d(z, eps, None, offset, torch.ones(6))
+        forward, end_forward, *_ = d(z, eps, None, offset, torch.zeros(6))
+        backward, *_ = d(z, eps, None, offset, torch.full((6,), 0.4999))
         head = d.hop(z)
     jump = (forward - rest).sum(dim=1)
     torch.testing.assert_close((backward - rest).sum(dim=1), -jump)
@@ -101,7 +101,7 @@ def test_hop_probability_gets_a_gradient():
     """Straight through: a loss on the displacement reaches the hop probability's logit."""
     d = decoder(features=1)
     z, eps, offset, draw = torch.randn(64, 8), torch.randn(64, L, 1), torch.zeros(64, 1), torch.rand(64)
-    y, _, _ = d(z, eps, None, offset, draw)
+    y, *_ = d(z, eps, None, offset, draw)
     (y.sum(dim=1) ** 2).mean().backward()
     assert d.hop[-1].bias.grad[0] != 0 and d.log_hop_length.grad != 0 and d.log_tau.grad != 0
 
@@ -153,12 +153,12 @@ def test_the_last_hop_persists_until_the_next_and_is_signed():
     z, eps, offset, last = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3), torch.randn(6, 3)
     with torch.no_grad():
         head = d.hop(torch.cat([z, torch.tanh(last)], dim=-1))
-        _, _, kept = d(z, eps, None, offset, torch.ones(6), last)
-        forward, _, hop_forward = d(z, eps, None, offset, torch.zeros(6), last)
-        backward, _, hop_backward = d(z, eps, None, offset, torch.full((6,), 0.4999), last)
+        kept = remember_hop(last, *d(z, eps, None, offset, torch.ones(6), last)[2:])
+        forward, _, hop_forward, hopped_forward = d(z, eps, None, offset, torch.zeros(6), last)
+        backward, _, hop_backward, hopped_backward = d(z, eps, None, offset, torch.full((6,), 0.4999), last)
     torch.testing.assert_close(kept, last)  # no hop: the last one is remembered
-    torch.testing.assert_close(hop_forward, head[:, 4:])
-    torch.testing.assert_close(hop_backward, -head[:, 4:])
+    torch.testing.assert_close(remember_hop(last, hop_forward, hopped_forward), head[:, 4:])
+    torch.testing.assert_close(remember_hop(last, hop_backward, hopped_backward), -head[:, 4:])
     torch.testing.assert_close((forward - backward).sum(dim=1), 2 * torch.exp(FAST * d.log_hop_length) * head[:, 4:])
 
 
@@ -167,8 +167,9 @@ def test_a_hop_depends_on_the_last_one_and_gets_its_gradient():
     alone reaches the head's weights on the memory and, through the first hop, its probability."""
     d = decoder(features=1, hop_logit=0.0, memory=True)
     z, offset = torch.randn(64, 8), torch.zeros(64, 1)
-    _, offset_1, last = d(z, torch.randn(64, L, 1), None, offset, torch.rand(64), torch.zeros(64, 1))
-    y, _, _ = d(z, torch.randn(64, L, 1), None, offset_1.detach(), torch.rand(64), last)
+    _, offset_1, hop, hopped = d(z, torch.randn(64, L, 1), None, offset, torch.rand(64), torch.zeros(64, 1))
+    last = remember_hop(torch.zeros(64, 1), hop, hopped)
+    y, *_ = d(z, torch.randn(64, L, 1), None, offset_1.detach(), torch.rand(64), last)
     (y.sum(dim=1) ** 2).mean().backward()
     assert (d.hop[0].weight.grad[:, -1] != 0).any()  # the memory's input column
     with torch.no_grad():
@@ -183,8 +184,8 @@ def test_the_hop_head_sees_the_last_hop_bounded():
     d = decoder(features=3, hop_logit=0.0, memory=True)
     z, eps, offset, draw = torch.randn(6, 8), torch.randn(6, L, 3), torch.zeros(6, 3), torch.zeros(6)
     with torch.no_grad():
-        y_large, _, hop_large = d(z, eps, None, offset, draw, torch.full((6, 3), 1e3))
-        y_huge, _, hop_huge = d(z, eps, None, offset, draw, torch.full((6, 3), 1e6))
+        y_large, _, hop_large, _ = d(z, eps, None, offset, draw, torch.full((6, 3), 1e3))
+        y_huge, _, hop_huge, _ = d(z, eps, None, offset, draw, torch.full((6, 3), 1e6))
     torch.testing.assert_close(y_huge, y_large)
     torch.testing.assert_close(hop_huge, hop_large)
 
@@ -194,3 +195,47 @@ def test_hop_memory_key_is_recorded_only_when_on_and_requires_site_hops():
     assert model_dict(dataclasses.replace(SMALL, hop_memory=True))["hop_memory"] is True
     with pytest.raises(ValueError, match="requires site_hops"):
         build_networks(dataclasses.replace(SMALL, site_hops=False, hop_memory=True), window_records=32)
+
+
+ION = dataclasses.replace(SMALL, axis_chains=True, hop_memory=True, ion_hop_memory=True)
+
+
+def test_ion_hop_memory_is_the_ions_last_hop_along_any_axis_in_every_chain():
+    generator = build_networks(ION, window_records=32)[0]
+    assert generator.state_dim == 8 + 1 + 3  # latent, offset along the chain's axis, the ion's (x, y, z)
+    last = torch.tensor([[0.0, 0.0, 2.0]]).repeat_interleave(3, dim=0)  # one ion, its last hop along +z
+    hop = torch.tensor([[0.0], [-1.5], [0.0]])  # this segment: a hop along -y alone
+    after = generator._remember(last, hop, torch.tensor([0.0, 1.0, 0.0]))
+    torch.testing.assert_close(after, torch.tensor([[0.0, -1.5, 0.0]]).repeat(3, 1))
+    kept = generator._remember(after, torch.zeros(3, 1), torch.zeros(3))  # no hop: kept
+    torch.testing.assert_close(kept, after)
+    both = generator._remember(after, torch.tensor([[1.0], [0.0], [0.5]]), torch.tensor([1.0, 0.0, 1.0]))
+    torch.testing.assert_close(both, torch.tensor([[1.0, 0.0, 0.5]]).repeat(3, 1))  # two hops at once
+
+
+def test_each_chain_sees_the_ions_last_hop_from_its_own_axis():
+    """x sees (x, y, z), y sees (y, x, z), z sees (z, x, y): x and y, swapped, see alike (shared_axes)."""
+    generator = build_networks(ION, window_records=32)[0]
+    ion = torch.tensor([[1.0, 2.0, 3.0]]).repeat(3, 1)
+    torch.testing.assert_close(generator._chain_view(ion), torch.tensor([[1.0, 2.0, 3.0], [2.0, 1.0, 3.0], [3.0, 1.0, 2.0]]))
+
+
+def test_ion_hop_memory_rolls_out_alike_in_every_chain_and_reaches_the_hop_head():
+    generator = build_networks(ION, window_records=32)[0]
+    noise = Noise(torch.device("cpu"))
+    state = generator.relax(5, noise)
+    with torch.no_grad():
+        generator.decoder.hop[-1].bias[0] = 0.0  # p = 1/2: some segments hop, some not
+        after = generator.rollout(state, 6, noise)[0].view(5, 3, -1)
+    memory = after[..., 9:]
+    assert (memory != 0).any() and torch.equal(memory, memory[:, :1].expand(-1, 3, -1))
+    weights = generator.decoder.hop[0].weight
+    assert weights.shape[1] == 8 + 3 + 3  # latent, axis condition, the ion's last hop
+
+
+def test_ion_hop_memory_key_is_recorded_only_when_on_and_requires_chain_memory_and_axis_chains():
+    assert "ion_hop_memory" not in model_dict(dataclasses.replace(ION, ion_hop_memory=False))
+    assert model_dict(ION)["ion_hop_memory"] is True
+    for other in ({"hop_memory": False}, {"axis_chains": False}):
+        with pytest.raises(ValueError, match="requires hop_memory and axis_chains"):
+            build_networks(dataclasses.replace(ION, **other), window_records=32)

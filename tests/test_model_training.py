@@ -131,10 +131,11 @@ def test_stopped_and_continued_equals_one_run(tmp_path, one_thread):
 
 
 @pytest.mark.parametrize("lever", [{}, {"segment_feedback": True}, {"net_displacement_from_latent": True},
-                                   {"site_hops": True}, {"site_hops": True, "hop_memory": True}])
+                                   {"site_hops": True}, {"site_hops": True, "hop_memory": True},
+                                   {"site_hops": True, "hop_memory": True, "ion_hop_memory": True}])
 def test_axis_chains_train_and_continue(tmp_path, one_thread, lever):
     """One chain per axis (alone, with segment feedback, with the net displacement from the latent, with
-    site and hops, with their hop memory):
+    site and hops, with their hop memory, the chain's or the ion's):
     the persistent chain states (batch, 3 x state_dim) survive a stop and a continue."""
     windows, stats = tiny_data()
     model = dataclasses.replace(TINY, axis_chains=True, renewal_windows=2, **lever)

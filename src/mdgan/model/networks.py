@@ -15,7 +15,7 @@ from torch import nn
 
 from mdgan.model.layers import mlp
 from mdgan.model.settings import ModelSettings
-from mdgan.model.site_hops import SiteHopDecoder
+from mdgan.model.site_hops import SiteHopDecoder, remember_hop
 from mdgan.model.symmetry import axis_columns
 
 
@@ -105,7 +105,12 @@ class Generator(nn.Module):
     from the latent. The chain state carries the offset in the site after the latent; :meth:`step`
     then takes one U[0, 1] hop draw per chain. With ``hop_memory`` (and ``site_hops``) the state also
     carries the chain's last hop, which G_z and the hop head see: without it neither knows whether its
-    chain hopped, so successive hops are independent given the latent and no back-hop can be learned."""
+    chain hopped, so successive hops are independent given the latent and no back-hop can be learned.
+    With ``ion_hop_memory`` (and ``axis_chains``) the memory is the ion's: its last hop along any axis,
+    (x, y, z) in every chain of the ion, which sees it from its own axis first (the others in x, y, z
+    order, so that chains of shared axes see alike). A chain then knows whether the ion's last hop was
+    along its own axis, the hop a back-hop reverses, or along another, after which its own axis has
+    no preferred direction."""
 
     def __init__(self, settings: ModelSettings, segment_records: int, features: int = 3):
         super().__init__()
@@ -125,8 +130,14 @@ class Generator(nn.Module):
         self.feedback_dim = features // self.chains if s.segment_feedback else 0
         if s.hop_memory and not s.site_hops:
             raise ValueError("model.hop_memory remembers the hops of model.site_hops: it requires site_hops")
+        if s.ion_hop_memory and not (s.hop_memory and s.axis_chains):
+            raise ValueError("model.ion_hop_memory shares the hop memory of per-axis chains: it requires "
+                             "hop_memory and axis_chains")
         self.site_dim = features // self.chains if s.site_hops else 0
-        self.memory_dim = self.site_dim if s.hop_memory else 0
+        self.ion_memory = s.ion_hop_memory
+        self.memory_dim = (features if s.ion_hop_memory else self.site_dim) if s.hop_memory else 0
+        own_axis_first = [[a] + [b for b in range(features) if b != a] for a in range(features)]
+        self.register_buffer("memory_order", torch.tensor(own_axis_first), persistent=False)  # (chains, 3) with ion memory
         self.state_dim = s.latent_dim + self.feedback_dim + self.site_dim + self.memory_dim
         self.relaxation_steps = s.relaxation_steps
         self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
@@ -137,7 +148,7 @@ class Generator(nn.Module):
                                       condition_dim + self.feedback_dim + self.memory_dim)
         decoder_args = (s.latent_dim, segment_records, features // self.chains, s.decoder_width,
                         s.decoder_layers, s.leaky_slope, condition_dim)
-        self.decoder = (SiteHopDecoder(*decoder_args, memory=s.hop_memory) if s.site_hops
+        self.decoder = (SiteHopDecoder(*decoder_args, memory_inputs=self.memory_dim) if s.site_hops
                         else SegmentDecoder(*decoder_args, s.net_displacement_from_latent))
 
     def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -160,8 +171,28 @@ class Generator(nn.Module):
 
     def _seen(self, carry: torch.Tensor) -> torch.Tensor:
         """The part of a chain's carry (state after the latent) that G_z sees: feedback, tanh of the
-        last hop (bounded, as the hop head sees it)."""
-        return torch.cat([carry[:, : self.feedback_dim], torch.tanh(carry[:, self.feedback_dim + self.site_dim :])], dim=-1)
+        last hop (bounded, as the hop head sees it; the ion's from the chain's own axis)."""
+        last_hop = self._chain_view(carry[:, self.feedback_dim + self.site_dim :])
+        return torch.cat([carry[:, : self.feedback_dim], torch.tanh(last_hop)], dim=-1)
+
+    def _chain_view(self, last_hop: torch.Tensor) -> torch.Tensor:
+        """The last hop as each chain sees it, (batch * chains, memory_dim): with ``ion_hop_memory``
+        the ion's (x, y, z) reordered to the chain's own axis first, else as carried."""
+        if not self.ion_memory:
+            return last_hop
+        order = self.memory_order.repeat(last_hop.shape[0] // self.chains, 1)
+        return torch.gather(last_hop, 1, order)
+
+    def _remember(self, last_hop: torch.Tensor, hop: torch.Tensor, hopped: torch.Tensor) -> torch.Tensor:
+        """The carried last hop after a segment, (batch * chains, memory_dim): each chain's own, or with
+        ``ion_hop_memory`` the ion's, the hops of this segment along every axis if any chain hopped,
+        in every chain of the ion."""
+        if not self.ion_memory:
+            return remember_hop(last_hop, hop, hopped)
+        batch = last_hop.shape[0] // self.chains
+        hopped_ion = 1 - torch.prod(1 - hopped.view(batch, self.chains), dim=1)
+        ion = remember_hop(last_hop.view(batch, self.chains, -1)[:, 0], hop.view(batch, self.chains), hopped_ion)
+        return ion.repeat_interleave(self.chains, dim=0)
 
     def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor,
              hop_draw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -176,8 +207,10 @@ class Generator(nn.Module):
         if self.site_dim:
             at = self.feedback_dim + self.site_dim
             offset, last_hop = carry[:, self.feedback_dim : at], carry[:, at:]
-            y_chains, offset, last_hop = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1),
-                                                      last_hop if self.memory_dim else None)
+            seen = self._chain_view(last_hop) if self.memory_dim else None
+            y_chains, offset, hop, hopped = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1), seen)
+            if self.memory_dim:
+                last_hop = self._remember(last_hop, hop, hopped)
             z = torch.cat([z, offset, last_hop] if self.memory_dim else [z, offset], dim=-1)
         else:
             y_chains = self.decoder(z, eps_chains, condition)

@@ -16,7 +16,8 @@ class ModelSettings:
     :meth:`mdgan.model.networks.Generator.renew`). ``axis_chains``: one latent chain per Cartesian axis;
     ``segment_feedback``: G_z sees its chain's last decoded displacement; ``net_displacement_from_latent``:
     a segment's net displacement is decoded from the latent alone; ``site_hops``: segments are a
-    vibration in the site plus hops; ``hop_memory``: the chain remembers its last hop; ``shared_axes``:
+    vibration in the site plus hops; ``hop_memory``: the chain remembers its last hop; ``ion_hop_memory``:
+    the ion's last hop along any axis instead, in each of its per-axis chains; ``shared_axes``:
     the per-axis chains of these axes alike (all in :class:`mdgan.model.networks.Generator`)."""
 
     latent_dim: int = 32
@@ -36,6 +37,7 @@ class ModelSettings:
     net_displacement_from_latent: bool = False
     site_hops: bool = False
     hop_memory: bool = False
+    ion_hop_memory: bool = False
     shared_axes: str = ""
 
 
@@ -119,7 +121,7 @@ def settings_dict(settings) -> dict:
 
 
 MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_latent", "site_hops",
-                    "hop_memory", "shared_axes")  # absent when off
+                    "hop_memory", "ion_hop_memory", "shared_axes")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight")  # absent when 0
 

@@ -1,10 +1,11 @@
 """G_x of ``model.site_hops``: a chain's segment as a vibration in its site plus at most one hop.
 
 Shapes: latent z (chains, latent_dim); noise eps (chains, L, f) and hop draw (chains,) ~ U[0, 1];
-the offset in the site u (chains, f) and, with ``memory``, the chain's last hop m (chains, f), both
-carried from segment to segment in the chain state; increments (chains, L, f); f the features one chain
-decodes (3, or 1 with one chain per axis). Standardised increment units throughout; m in units of the
-hop length.
+the offset in the site u (chains, f), carried from segment to segment in the chain state; with hop
+memory, the last hop m the hop head sees (chains, m_dim): the chain's own (m_dim = f) or its ion's
+along every axis (m_dim = 3), carried in the chain state and updated by :func:`remember_hop`;
+increments (chains, L, f); f the features one chain decodes (3, or 1 with one chain per axis).
+Standardised increment units throughout; m in units of the hop length.
 """
 
 from __future__ import annotations
@@ -33,22 +34,21 @@ class SiteHopDecoder(nn.Module):
       and width 0.5 + softplus(head) records, normalised to end within the segment. Diffusion beyond
       the site is hops alone. A fresh decoder hops both ways alike (q near 0); a learned q lets
       the chain's memory prefer a back-hop.
-    - With ``memory`` the hop head also sees tanh(m), m the jump of the chain's last hop in units of
-      the hop length (0 before the first): it persists until the next hop, so the probability,
-      direction and length of a hop can depend on the last one (a return to the site the ion came
-      from). tanh bounds the loop from one hop's length to the next, which can otherwise grow without
-      limit (it did on the reference case).
+    - With ``memory_inputs`` the hop head also sees tanh(m), m the jump of the last hop in units of
+      the hop length (0 before the first; :func:`remember_hop` keeps it until the next hop), so the
+      probability, direction and length of a hop can depend on the last one (a return to the site the
+      ion came from). tanh bounds the loop from one hop's length to the next, which can otherwise grow
+      without limit (it did on the reference case).
     """
 
     def __init__(self, latent_dim: int, segment_records: int, features: int, width: int, layers: int,
                  slope: float, condition_dim: int = 0, initial_hop_probability: float = 0.02,
-                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0, memory: bool = False):
+                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0, memory_inputs: int = 0):
         super().__init__()
         self.segment_shape = (segment_records, features)
         n = segment_records * features
         self.vibration = mlp(latent_dim + condition_dim + n, width, layers, n, slope)
-        self.memory = memory
-        self.hop = mlp(latent_dim + condition_dim + (features if memory else 0), width, 1, 4 + features, slope)
+        self.hop = mlp(latent_dim + condition_dim + memory_inputs, width, 1, 4 + features, slope)
         with torch.no_grad():
             self.hop[-1].bias[0] = math.log(initial_hop_probability / (1 - initial_hop_probability))
         self.log_hop_length = nn.Parameter(torch.tensor(math.log(initial_hop_length) / FAST))
@@ -59,10 +59,11 @@ class SiteHopDecoder(nn.Module):
         return torch.exp(-torch.exp(-FAST * self.log_tau))
 
     def forward(self, z: torch.Tensor, eps: torch.Tensor, condition: torch.Tensor | None,
-                offset: torch.Tensor, draw: torch.Tensor,
-                last_hop: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The segment's increments (chains, L, f), the offset u_L it ends at and the last hop m after
-        it (chains, f each); ``last_hop`` m before it, with ``memory``."""
+                offset: torch.Tensor, draw: torch.Tensor, last_hop: torch.Tensor | None = None,
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The segment's increments (chains, L, f), the offset u_L it ends at (chains, f), its hop in
+        units of the hop length (chains, f; 0 without one) and whether it hopped (chains,; 0 / 1 with
+        the gradient of its probability); ``last_hop`` m (chains, memory_inputs) before it."""
         L, f = self.segment_shape
         given = z if condition is None else torch.cat([z, condition], dim=-1)
         w = self.vibration(torch.cat([given, eps.flatten(1)], dim=-1)).view(-1, L, f)
@@ -73,7 +74,7 @@ class SiteHopDecoder(nn.Module):
         u = powers[1:, None] * offset[:, None, :] + torch.einsum("ts,csf->ctf", kernel, w)
         vibration = torch.diff(torch.cat([offset[:, None, :], u], dim=1), dim=1)
 
-        head = self.hop(torch.cat([given, torch.tanh(last_hop)], dim=-1) if self.memory else given)
+        head = self.hop(given if last_hop is None else torch.cat([given, torch.tanh(last_hop)], dim=-1))
         p = torch.sigmoid(head[:, 0])
         p_forward = p * (1 + torch.tanh(head[:, 1] / FAST)) / 2
         forward = straight_through(draw < p_forward, p_forward)
@@ -85,9 +86,13 @@ class SiteHopDecoder(nn.Module):
         ramp = (ramp - ramp[:, :1]) / (ramp[:, -1:] - ramp[:, :1])
         hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
         jump = torch.exp(FAST * self.log_hop_length) * hop
-        if last_hop is not None:
-            hop = hop + (1 - forward - backward)[:, None] * last_hop  # the last hop until the next
-        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop
+        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop, forward + backward
+
+
+def remember_hop(last_hop: torch.Tensor, hop: torch.Tensor, hopped: torch.Tensor) -> torch.Tensor:
+    """The last hop after a segment: its hop if it hopped, else the last hop before it (kept until the
+    next); last_hop and hop (rows, m), hopped (rows,) 0 / 1."""
+    return hop + (1 - hopped)[:, None] * last_hop
 
 
 def straight_through(event: torch.Tensor, probability: torch.Tensor) -> torch.Tensor:
