@@ -290,3 +290,26 @@ def test_cross_axis_matching_off_leaves_the_settings_record_as_it_was():
     assert "match_cross_axis_weight" not in training_dict(TrainingSettings())
     assert training_dict(TrainingSettings(match_cross_axis_weight=2.0))["match_cross_axis_weight"] == 2.0
     assert TrainingSettings(match_weight=0, match_alpha2_weight=0, match_cross_axis_weight=1.0).matching
+
+
+def test_per_axis_msd_term_sees_a_slow_axis_the_total_hardly_sees():
+    """z three times as fast as x, y: doubling the x variance moves the total MSD by 6 / 5 but the x
+    MSD by 2, so the per-axis term is ln(2)^2 / 3 where the total's is ln(1.2)^2; both 0 on the target."""
+    rng = np.random.default_rng(9)
+    inc = rng.normal(size=(32, 200, 3)) * np.sqrt([1.0, 1.0, 3.0])
+    target = match_target(inc.reshape(-1, 3).astype(np.float32), np.full(32, 200), np.zeros(3), np.ones(3), (1, 10, 50))
+    np.testing.assert_allclose(target.msd_axes_ang2.sum(dim=1).numpy(), target.msd_ang2.numpy(), rtol=1e-10)
+    on_target = torch.from_numpy(inc.astype(np.float32).astype(np.float64))
+    wide_x = on_target * torch.tensor([np.sqrt(2.0), 1.0, 1.0], dtype=torch.float64)
+    assert matching_loss(on_target, target, 1.0, 0.0, msd_per_axis=True).item() == pytest.approx(0.0, abs=1e-10)
+    per_axis = matching_loss(wide_x, target, 1.0, 0.0, msd_per_axis=True).item()
+    total = matching_loss(wide_x, target, 1.0, 0.0).item()
+    assert per_axis == pytest.approx(np.log(2.0) ** 2 / 3, rel=0.05)
+    assert total == pytest.approx(np.log(1.2) ** 2, rel=0.1) and per_axis > 4 * total
+
+
+def test_per_axis_msd_matching_off_leaves_the_settings_record_as_it_was():
+    from mdgan.model.settings import training_dict
+
+    assert "match_msd_per_axis" not in training_dict(TrainingSettings())
+    assert training_dict(TrainingSettings(match_msd_per_axis=True))["match_msd_per_axis"] is True

@@ -26,6 +26,7 @@ VAN_HOVE_ORIGIN_STRIDE = 4  # generated displacements from every 4th origin: a q
 @dataclass(frozen=True)
 class MatchTarget:
     """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2), alpha2(t),
+    ``msd_axes_ang2`` (lags, 3): the MSD along x, y and z (A^2),
     ``axis_correlation`` (lags, 3): the correlation coefficients of the displacement's xy, xz and yz
     components and, for van Hove matching, ``quantiles_ang`` (lags, VAN_HOVE_LEVELS, 3): quantiles of
     the displacement along each axis (A), the self van Hove function per axis; for log van Hove
@@ -38,6 +39,7 @@ class MatchTarget:
     quantiles_ang: torch.Tensor | None = None
     abs_quantiles_ang: torch.Tensor | None = None
     axis_correlation: torch.Tensor | None = None
+    msd_axes_ang2: torch.Tensor | None = None
 
 
 def quantile_levels(dtype=torch.float64, device=None) -> torch.Tensor:
@@ -164,9 +166,10 @@ def match_target(
     if van_hove_log:
         levels = abs_quantile_levels().numpy()
         abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(d), levels, axis=0) for d in pooled]))
-    correlation = axis_correlation(torch.from_numpy(product_sums / counts[:, None]))
+    products = torch.from_numpy(product_sums / counts[:, None])
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles,
-                       abs_quantiles_ang=abs_quantiles, axis_correlation=correlation)
+                       abs_quantiles_ang=abs_quantiles, axis_correlation=axis_correlation(products),
+                       msd_axes_ang2=products[:, :3])
 
 
 def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
@@ -198,8 +201,11 @@ def matching_loss(
     van_hove_weight: float = 0.0,
     cross_axis_weight: float = 0.0,
     van_hove_log_weight: float = 0.0,
+    msd_per_axis: bool = False,
 ) -> torch.Tensor:
-    """msd_weight * mean over lags of ln(MSD_gen / MSD_target)^2 + alpha2_weight * mean (alpha2 difference)^2
+    """msd_weight * mean over lags of ln(MSD_gen / MSD_target)^2 (with ``msd_per_axis``, mean over lags
+    and axes of ln(MSD_gen / MSD_target along that axis)^2: an axis whose MSD is a small part of the
+    total counts as much as the others) + alpha2_weight * mean (alpha2 difference)^2
     + van_hove_weight * :func:`van_hove_distance` (needs ``target.quantiles_ang``; the generated
     quantiles from every VAN_HOVE_ORIGIN_STRIDE-th origin) + cross_axis_weight * mean over lags and
     axis pairs of the squared difference of the displacement components' correlation coefficients
@@ -210,8 +216,11 @@ def matching_loss(
     stretch_ang: (batch, records, 3) generated increments in A per record, records >= the longest lag.
     """
     r2, r4 = displacement_moments(stretch_ang.double(), target.lags)
-    msd_target = target.msd_ang2.to(r2.device)
-    loss = msd_weight * torch.log(r2 / msd_target).pow(2).mean()
+    if msd_per_axis:
+        msd_axes = displacement_products(stretch_ang.double(), target.lags)[:, :3]
+        loss = msd_weight * torch.log(msd_axes / target.msd_axes_ang2.to(r2.device)).pow(2).mean()
+    else:
+        loss = msd_weight * torch.log(r2 / target.msd_ang2.to(r2.device)).pow(2).mean()
     if alpha2_weight > 0:
         alpha2_target = target.alpha2.to(r2.device)
         loss = loss + alpha2_weight * (alpha2_from_moments(r2, r4) - alpha2_target).pow(2).mean()

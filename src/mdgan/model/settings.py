@@ -63,6 +63,7 @@ class TrainingSettings:
     match_van_hove_weight: float = 0.0
     match_cross_axis_weight: float = 0.0
     match_van_hove_log_weight: float = 0.0
+    match_msd_per_axis: bool = False
     match_windows: int = 2
     match_lags: int = 16
     coarse_critic_factors: tuple[int, ...] = ()
@@ -123,7 +124,8 @@ def settings_dict(settings) -> dict:
 MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_latent", "site_hops",
                     "hop_memory", "ion_hop_memory", "shared_axes")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
-OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight")  # absent when 0
+OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight",
+                      "match_msd_per_axis")  # absent when 0 (False)
 
 
 def model_dict(model: ModelSettings) -> dict:
@@ -141,7 +143,7 @@ def model_dict(model: ModelSettings) -> dict:
 
 def training_dict(training: TrainingSettings) -> dict:
     """:func:`settings_dict` of the training settings without the keys of a lever that is off (the
-    coarse critics, van Hove, log van Hove and cross-axis matching), so that the state fingerprint and generator.pt are what they
+    coarse critics, van Hove, log van Hove and cross-axis matching, per-axis MSD matching), so that the state fingerprint and generator.pt are what they
     were before the keys existed."""
     values = settings_dict(training)
     if not training.coarse_critic:
