@@ -137,7 +137,7 @@ class Generator(nn.Module):
         self.ion_memory = s.ion_hop_memory
         self.memory_dim = (features if s.ion_hop_memory else self.site_dim) if s.hop_memory else 0
         own_axis_first = [[a] + [b for b in range(features) if b != a] for a in range(features)]
-        self.register_buffer("memory_order", torch.tensor(own_axis_first), persistent=False)  # (chains, 3) with ion memory
+        self.register_buffer("memory_order", torch.tensor(own_axis_first), persistent=False)  # (3, 3) axes, own first
         self.state_dim = s.latent_dim + self.feedback_dim + self.site_dim + self.memory_dim
         self.relaxation_steps = s.relaxation_steps
         self.renewal_probability = 1.0 / (s.renewal_windows * s.segments) if s.renewal_windows > 0 else 0.0
