@@ -340,14 +340,13 @@ def test_stretch_windows_and_switch():
 
 def test_generator_file_holds_the_coarse_keys_only_when_on(tmp_path):
     from mdgan.model.generator_file import save_generator
-    from mdgan.model.settings import settings_dict
+    from mdgan.model.settings import OFF_WHEN_ZERO_KEYS, settings_dict
 
     _, stats = tiny_data()
     for name, settings in (("off", tiny_training(coarse_critic_windows=8)), ("on", tiny_training(**COARSE))):
         save_generator(tmp_path / f"{name}.pt", [], TINY, settings, stats)
         saved = torch.load(tmp_path / f"{name}.pt", weights_only=True)["training"]
-        off_levers = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight")  # off: absent
-        full = {k: v for k, v in settings_dict(settings).items() if k not in off_levers}
+        full = {k: v for k, v in settings_dict(settings).items() if k not in OFF_WHEN_ZERO_KEYS}  # off: absent
         if name == "off":  # as before the keys existed
             assert saved == {k: v for k, v in full.items() if not k.startswith("coarse_critic_")}
         else:
