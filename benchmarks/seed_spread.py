@@ -23,13 +23,13 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from mdgan.validation.selection import SCORED_BY  # noqa: E402
 from mdgan.validation.targets import anisotropic_d, anisotropic_reference  # noqa: E402
-
-SCORE_COLUMNS = ("rms_log_msd_ratio", "rms_alpha2_diff", "rms_axis_correlation_diff")
 
 
 def run_row(work: Path) -> dict:
-    """One validation run: seed, selected checkpoint, its selection score, D over the reference."""
+    """One validation run: seed, selected checkpoint, its selection score (the sum its config's
+    checkpoint_selection method ranks by), D over the reference."""
     results = work / "results" / "validation"
     table = pd.read_csv(results / "comparison.csv")
     reference, _ = anisotropic_reference(table)
@@ -37,11 +37,12 @@ def run_row(work: Path) -> dict:
     scores = pd.read_csv(results / "checkpoint_scores.csv")
     chosen = scores[scores["selected"]].iloc[0]
     config = yaml.safe_load((work / "config.yaml").read_text())
+    method = config["validation"]["checkpoint_selection"]["method"]
     return {
         "run": str(work),
         "seed": config["training"].get("seed", 0),
         "checkpoint": int(chosen["iteration"]),
-        "selection": float(sum(chosen[c] for c in SCORE_COLUMNS if c in chosen)),
+        "selection": float(chosen[SCORED_BY[method]].sum()),
         "D_z": mdgan["normal"] / reference["normal"],
         "D_inplane": mdgan["inplane"] / reference["inplane"],
         "ratio": mdgan["ratio"] / reference["ratio"],
