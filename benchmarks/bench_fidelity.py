@@ -88,8 +88,11 @@ def run_case(case: str, workdir: Path, cores: int, overlay: Path | None = None) 
     return time.perf_counter() - t0
 
 
-def seconds(path: Path) -> float:
-    return float(pd.read_csv(path, sep="\t")["s"].sum()) if path.is_file() else float("nan")
+def seconds(directory: Path, stage: str) -> float:
+    """Wall seconds of a validation stage, summed over its jobs (one per replica for training and
+    checkpoint selection); NaN where none ran."""
+    files = sorted(directory.glob(f"{stage}/replica*.tsv")) or sorted(directory.glob(f"{stage}.tsv"))
+    return float(sum(pd.read_csv(f, sep="\t")["s"].sum() for f in files)) if files else float("nan")
 
 
 def report(case: str, workdir: Path) -> pd.DataFrame:
@@ -98,8 +101,8 @@ def report(case: str, workdir: Path) -> pd.DataFrame:
     summary = json.loads((results / "validation/summary.json").read_text())
     targets = targets_table(table, summary["window_ps"], summary["record_dt_ps"], case)
     bench = results / "benchmarks/validation"
-    targets["train_s"] = seconds(bench / "train_mdgan.tsv")
-    targets["select_generate_s"] = seconds(bench / "select_checkpoints.tsv") + seconds(bench / "generate_mdgan.tsv")
+    targets["train_s"] = seconds(bench, "train_mdgan")
+    targets["select_generate_s"] = seconds(bench, "select_checkpoints") + seconds(bench, "generate_mdgan")
     return targets
 
 

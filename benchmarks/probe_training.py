@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Probe a training in progress: the latest saved state's generator against the training runs' MD.
 
-Generates 256 ions x 2,048 records from ``results/validation/model/state/state.pt`` of a workflow
-directory (as bench_fidelity.py --out makes them) and prints, at a few lags, alpha2 and the MSD ratio,
+Generates 256 ions x 2,048 records from ``results/validation/model/replica<r>/state/state.pt`` (replica
+0 unless a second argument names another) of a workflow directory (as bench_fidelity.py --out makes them) and prints, at a few lags, alpha2 and the MSD ratio,
 the largest axis correlation at 9.9 ps, and the per-axis displacement |dx| in bands of site spacings:
 the share below 1 A (no hop on the synthetic lattices' 2 A sites), 1-3 A (one hop), 3-5 A and beyond,
 with the RMS of the part below 1 A (the width of the site's core, constant with lag when an ion is held
 in its site). Against the training runs only: a probe, not a held-out measurement.
 
-    python benchmarks/probe_training.py benchmarks/out/variant/synthetic
+    python benchmarks/probe_training.py benchmarks/out/variant/synthetic [REPLICA]
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def bands(tracks: list[np.ndarray], lag: int) -> tuple[list[float], float]:
 def main() -> None:
     torch.set_num_threads(1)
     work = Path(sys.argv[1])
+    replica = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     config = yaml.safe_load((work / "config.yaml").read_text())
     model = settings_from_dict(ModelSettings, config.get("model"))
     stats = load_standardization(work / "results/validation/dataset/standardization.json")
@@ -59,7 +60,7 @@ def main() -> None:
     data = np.load(work / "results/validation/dataset/windows.npz")
     ends = np.cumsum(data["series_lengths"])
     md = [np.cumsum(data["series"][e - n : e] * std_ang + mean_ang, axis=0) for e, n in zip(ends, data["series_lengths"])]
-    state = torch.load(work / "results/validation/model/state/state.pt", map_location="cpu", weights_only=True)
+    state = torch.load(work / f"results/validation/model/replica{replica}/state/state.pt", map_location="cpu", weights_only=True)
     generator = Generator(model, segment_records(stats["window_records"], model.segments))
     generator.load_state_dict(state["generator"])
     generator.eval()

@@ -6,7 +6,7 @@ import pytest
 
 from mdgan.analysis.displacements import displacement_stats
 from mdgan.errors import InputError
-from mdgan.validation.selection import choose, shape_mismatch
+from mdgan.validation.selection import choose, selection_score, shape_mismatch
 
 SCORES = pd.DataFrame({
     "iteration": [250, 500, 750, 1000],
@@ -49,3 +49,10 @@ def test_final_and_unknown_methods():
     assert choose(SCORES, "final", 2) == [750, 1000]
     with pytest.raises(InputError, match="unknown method 'best'"):
         choose(SCORES, "best", 1)
+
+
+def test_selection_score_is_the_chosen_checkpoints_mean_sum():
+    scores = SCORES.assign(selected=SCORES["iteration"].isin(choose(SCORES, "msd_alpha2", 2)))
+    assert selection_score(scores, "msd_alpha2") == pytest.approx((0.39 + 0.18) / 2)
+    assert selection_score(scores, "msd_alpha2_axes") == pytest.approx((0.41 + 0.58) / 2)
+    assert selection_score(scores, "final") == pytest.approx((0.09 + 0.08) / 2)  # the MSD score

@@ -16,7 +16,7 @@ TINY_VALIDATION = {
         "selection": [{"run": "run2", "stop": 0.5}],
         "heldout": [{"run": "run2", "start": 0.5}, "run3"],
     },
-    "training": {"iterations": 4, "checkpoint_every": 2, "keep_checkpoints": 2},
+    "training": {"iterations": 4, "checkpoint_every": 2, "keep_checkpoints": 2, "replicas": 2},
     "generation": {"n_ions": 16, "n_steps": 64},
     "checkpoint_selection": {"method": "msd", "pool": 1, "n_ions": 8},
     "baseline": {"order": 0},  # the 48-frame cut is too short for a stationary AR fit
@@ -36,12 +36,19 @@ def test_protocol_runs_on_the_tiny_config(tmp_path):
     v = tmp_path / "results/validation"
     stats = json.loads((v / "dataset/standardization.json").read_text())
     assert stats["runs"] == ["run1"]  # trained on the training part only
-    scores = pd.read_csv(v / "checkpoint_scores.csv")
-    assert scores["iteration"].tolist() == [2, 4] and scores["selected"].sum() == 1
-    assert (scores[["rms_alpha2_diff", "max_abs_alpha2_diff"]] >= 0).all().all()  # the shape, beside the MSD
-    best = scores.loc[scores["rms_log_msd_ratio"].idxmin(), "iteration"]
-    selected = torch.load(v / "model/selected_generator.pt", weights_only=True)
-    assert selected["checkpoint_iterations"] == [best]
+    best_scores = []
+    for replica in (0, 1):  # two replicate models, seeds 0 and 1, each with its own checkpoint choice
+        model = v / f"model/replica{replica}"
+        scores = pd.read_csv(model / "checkpoint_scores.csv")
+        assert scores["iteration"].tolist() == [2, 4] and scores["selected"].sum() == 1
+        assert (scores[["rms_alpha2_diff", "max_abs_alpha2_diff"]] >= 0).all().all()  # the shape, beside the MSD
+        best = scores.loc[scores["rms_log_msd_ratio"].idxmin(), "iteration"]
+        best_scores.append(scores["rms_log_msd_ratio"].min())
+        selected = torch.load(model / "selected_generator.pt", weights_only=True)
+        assert selected["checkpoint_iterations"] == [best]
+        assert selected["training"]["seed"] == replica
+    meta = json.loads((v / "generated/meta.json").read_text())
+    assert [r["ions"] for r in meta["replicas"]] == [[0, 8], [8, 16]]
     for series in ("generated", "baseline"):
         positions = np.load(v / series / "positions.npy")
         assert positions.shape == (16, 64, 3) and positions.dtype == np.float32
@@ -58,6 +65,13 @@ def test_protocol_runs_on_the_tiny_config(tmp_path):
     assert summary["training_pieces"] == ["run1"]
     assert [f["axis"] for f in summary["axis_fits"]["heldout"]] == ["x", "y", "z"]
     assert (v / "fidelity.png").stat().st_size > 0 and (v / "summary.json").is_file()
+    # the MD-GAN errors cover the two replicas; each replica's D and selection score beside them
+    assert summary["fits"]["mdgan"]["err_over"] == "replicate models (jackknife, 2 replicas)"
+    assert summary["fits"]["baseline"]["err_over"] == "ions"
+    assert len(summary["replica_fits"]) == 2
+    replicas = pd.read_csv(v / "replicas.csv").set_index("quantity")
+    assert replicas.loc["selection_score", ["replica0", "replica1"]].tolist() == pytest.approx(best_scores)
+    assert {"replica0_ratio", "replica1_ratio", "replica_ratio_sd"} <= set(replicas.columns)
 
 
 def test_overlapping_split_is_refused(tmp_path):

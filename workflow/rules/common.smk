@@ -8,6 +8,7 @@ from mdgan.io import run_temperature_k
 from mdgan.workflow.code import script_code as _script_code
 from mdgan.workflow.conditions import group_by_temperature
 from mdgan.workflow.gpu import gpu_tokens
+from mdgan.workflow.replicas import replica_training
 
 # A config given on the command line (--configfile) names its own runs: they replace the
 # bundled example's runs instead of being merged with them.
@@ -113,16 +114,6 @@ def config_without_runtime(section):
     """A config section minus the keys that choose where a job runs (device, threads), which rules
     pass on their own (device as a param, threads as threads)."""
     return {k: v for k, v in config[section].items() if k not in ("device", "threads")}
-
-
-def replica_training(replica):
-    """The training section one replica trains with: seed + replica, without ``replicas`` (so that
-    adding a replica leaves the trained ones as they are) and the runtime keys."""
-    settings = {
-        k: v for k, v in config_without_runtime("training").items() if k != "replicas"
-    }
-    settings["seed"] = config["training"]["seed"] + replica
-    return settings
 
 
 def matched_windows(training):

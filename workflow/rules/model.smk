@@ -27,7 +27,7 @@ rule train_mdgan:
         gpu=gpu_tokens(config["training"]["device"]),
     params:
         model=config["model"],
-        training=lambda wc: replica_training(int(wc.replica)),
+        training=lambda wc: replica_training(config["training"], int(wc.replica)),
         device=config["training"]["device"],
         state_dir=f"{MODEL_DIR}/state",
     script:

@@ -18,6 +18,8 @@ if VALIDATION_CONFIG["enabled"]:
 
     # a bad split or training key stops the run here, before any job
     VPLAN = validation_plan(config, RESULTS)
+    VREPLICAS = list(range(len(VPLAN["replica_training"])))
+    VMODEL = f"{VALIDATION}/model/replica{{replica}}"
 
     rule validation_windows:
         """Standardised training windows from the training part only."""
@@ -44,18 +46,19 @@ if VALIDATION_CONFIG["enabled"]:
             "../scripts/validation_windows.py"
 
     rule validation_train_mdgan:
-        """MD-GAN trained on the training part's windows (the model rules' script, other paths)."""
+        """One MD-GAN replica trained on the training part's windows, seeded with training.seed + replica
+        (the model rules' script, other paths)."""
         input:
             windows=f"{VALIDATION}/dataset/windows.npz",
             stats=f"{VALIDATION}/dataset/standardization.json",
             code=script_code("train_mdgan.py"),
         output:
-            generator=f"{VALIDATION}/model/generator.pt",
-            log_csv=f"{VALIDATION}/model/training_log.csv",
+            generator=f"{VMODEL}/generator.pt",
+            log_csv=f"{VMODEL}/training_log.csv",
         log:
-            f"{RESULTS}/logs/validation/train_mdgan.log",
+            f"{RESULTS}/logs/validation/train_mdgan/replica{{replica}}.log",
         benchmark:
-            f"{RESULTS}/benchmarks/validation/train_mdgan.tsv"
+            f"{RESULTS}/benchmarks/validation/train_mdgan/replica{{replica}}.tsv"
         conda:
             "../../envs/model.yaml"
         threads: config["training"]["threads"]
@@ -63,25 +66,26 @@ if VALIDATION_CONFIG["enabled"]:
             gpu=gpu_tokens(config["training"]["device"]),
         params:
             model=config["model"],
-            training=VPLAN["training_settings"],
+            training=lambda wc: VPLAN["replica_training"][int(wc.replica)],
             device=config["training"]["device"],
-            state_dir=f"{VALIDATION}/model/state",
+            state_dir=f"{VMODEL}/state",
         script:
             "../scripts/train_mdgan.py"
 
     rule validation_select_checkpoints:
-        """Score every saved checkpoint on the selection part; keep the chosen ones for generation."""
+        """Score every saved checkpoint of one replica on the selection part; keep the chosen ones for
+        generation."""
         input:
-            generator=f"{VALIDATION}/model/generator.pt",
+            generator=f"{VMODEL}/generator.pt",
             tracks=VPLAN["selection"]["tracks"],
             code=script_code("validation_select_checkpoints.py"),
         output:
-            generator=f"{VALIDATION}/model/selected_generator.pt",
-            scores=f"{VALIDATION}/checkpoint_scores.csv",
+            generator=f"{VMODEL}/selected_generator.pt",
+            scores=f"{VMODEL}/checkpoint_scores.csv",
         log:
-            f"{RESULTS}/logs/validation/select_checkpoints.log",
+            f"{RESULTS}/logs/validation/select_checkpoints/replica{{replica}}.log",
         benchmark:
-            f"{RESULTS}/benchmarks/validation/select_checkpoints.tsv"
+            f"{RESULTS}/benchmarks/validation/select_checkpoints/replica{{replica}}.tsv"
         conda:
             "../../envs/model.yaml"
         threads: config["generation"]["threads"]
@@ -98,9 +102,10 @@ if VALIDATION_CONFIG["enabled"]:
             "../scripts/validation_select_checkpoints.py"
 
     rule validation_generate_mdgan:
-        """Long series from the selected checkpoints (the model rules' script, other paths)."""
+        """Long series from every replica's selected checkpoints, an equal share of the ions each (the
+        model rules' script, other paths)."""
         input:
-            generators=[f"{VALIDATION}/model/selected_generator.pt"],
+            generators=expand(f"{VMODEL}/selected_generator.pt", replica=VREPLICAS),
             tracks=VPLAN["training"]["tracks"],
             code=script_code("generate_mdgan.py"),
         output:
@@ -168,7 +173,8 @@ if VALIDATION_CONFIG["enabled"]:
 
     rule validation_compare:
         """MD-GAN and the baseline against the held-out MD: MSD ratio, D, Wasserstein per lag, alpha2;
-        the training part's own MD beside them (what a perfect model of it would score).
+        the training part's own MD beside them (what a perfect model of it would score); each
+        replicate model's D and selection score (replicas.csv).
         """
         input:
             tracks=VPLAN["heldout"]["tracks"],
@@ -178,6 +184,7 @@ if VALIDATION_CONFIG["enabled"]:
             mdgan_meta=f"{VALIDATION}/generated/meta.json",
             baseline=f"{VALIDATION}/baseline/positions.npy",
             baseline_meta=f"{VALIDATION}/baseline/meta.json",
+            scores=expand(f"{VMODEL}/checkpoint_scores.csv", replica=VREPLICAS),
             code=script_code("validation_compare.py"),
         output:
             table=report(
@@ -194,6 +201,12 @@ if VALIDATION_CONFIG["enabled"]:
             ),
             pdf=f"{VALIDATION}/fidelity.pdf",
             summary=f"{VALIDATION}/summary.json",
+            replicas=report(
+                f"{VALIDATION}/replicas.csv",
+                caption="../report/validation_replicas.rst",
+                category="Validation",
+                labels={"table": "replicate models"},
+            ),
         log:
             f"{RESULTS}/logs/validation/compare.log",
         benchmark:
@@ -206,6 +219,7 @@ if VALIDATION_CONFIG["enabled"]:
             training_pieces=VPLAN["training"]["pieces"],
             training_runs=VPLAN["training"]["runs"],
             comparison=VALIDATION_CONFIG["comparison"],
+            selection_method=VALIDATION_CONFIG["checkpoint_selection"]["method"],
             diffusion=config["analysis"]["diffusion"],
             truth_D_cm2_s=VALIDATION_CONFIG["ground_truth_D_cm2_s"],
             truth_D_axes_cm2_s=VALIDATION_CONFIG.get("ground_truth_D_axes_cm2_s"),

@@ -11,6 +11,10 @@ The training part's own MD, through the same statistics (``training_stats``), is
 of the training part would score: its ratio to the held-out MD is the run-to-run scatter that no
 generator trained on that part can be expected to beat. Lags longer than it supports are NaN.
 
+Replicate models: where the MD-GAN series comes from two or more (``meta["replicas"]``), its MSD and D
+errors are a jackknife over the replicas (``mdgan.analysis.msd.by_replica``: another training seed, not
+only other ions), and each replica's own D is fitted over the same lags (``SourceStats.replica_fits``).
+
 Per axis (``mdgan.analysis.axes``: x, y, z for an orthogonal cell, the held-out pieces' cell frame
 otherwise): every source's D along each axis, over the range of its own isotropic fit (the rule of the
 main analysis, ``mdgan.analysis.diffusion_fits.fits_over``).
@@ -19,7 +23,7 @@ main analysis, ``mdgan.analysis.diffusion_fits.fits_over``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,7 +40,7 @@ from mdgan.analysis.displacements import (
     wasserstein_floor_ang,
 )
 from mdgan.analysis.lags import lag_region, log_lags, max_lag_steps
-from mdgan.analysis.msd import MSDCurve, MSDSamples, msd_curve, msd_samples, pool_samples
+from mdgan.analysis.msd import MSDCurve, MSDSamples, by_replica, msd_curve, msd_samples, pool_samples, replica_samples
 from mdgan.analysis.series import ion_major
 from mdgan.errors import InputError
 from mdgan.extract import IonTracks
@@ -84,12 +88,15 @@ class LagGrid:
 @dataclass(frozen=True)
 class SourceStats:
     """What the comparison needs of one series: per-ion MSDs, displacement statistics, D; ``axis_fits``:
-    D along each axis over the isotropic fit's range (none where the MSD has no per-axis part)."""
+    D along each axis over the isotropic fit's range (none where the MSD has no per-axis part);
+    ``replica_fits``: per replicate model its (isotropic, *per-axis) fits over its own ions (none for a
+    series without replicas, such as the baseline's)."""
 
     msd: MSDSamples
     displacements: DisplacementStats
     fit: DiffusionFit
     axis_fits: tuple[DiffusionFit, ...] = ()
+    replica_fits: tuple[tuple[DiffusionFit, ...], ...] = ()
 
     @property
     def curve(self) -> MSDCurve:
@@ -218,9 +225,12 @@ def training_stats(
 
 
 def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max_lag_fraction: float,
-                    max_origins: int = 200) -> SourceStats:
+                    max_origins: int = 200, replica_ions: Sequence[tuple[int, int]] = ()) -> SourceStats:
     """Statistics of a generated (ions, records, 3) series at the grid's lags; D is fitted on
-    log-spaced lags over its own span (``fit_max_lag_fraction`` of it), where it may be diffusive."""
+    log-spaced lags over its own span (``fit_max_lag_fraction`` of it), where it may be diffusive.
+    ``replica_ions``: [first, stop) ions of each replicate model (``meta["replicas"]``); with two or
+    more, errors are over the replicas and each replica's D is fitted over its own ions (with one, the
+    replica's fits are the series')."""
     n_records = positions_ang.shape[1]
     if grid.msd.max() >= n_records:
         raise InputError(
@@ -230,10 +240,17 @@ def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max
     longest = max(max_lag_steps(n_records, fit_max_lag_fraction), int(grid.msd.max()))
     fit_lags = log_lags(longest, grid.msd.size, grid.msd)
     msd_all = msd_samples(positions_ang, fit_lags, grid.record_dt_ps, frame=grid.frame, axes=grid.axes)
+    if len(replica_ions) >= 2:
+        msd_all = by_replica(msd_all, replica_ions)
     keep = np.isin(fit_lags, grid.msd)
     msd = replace(msd_all.at_lags(keep), lag_steps=grid.msd)
     disp = displacement_stats(positions_ang, grid.msd, grid.distribution, grid.record_dt_ps, max_origins)
-    return SourceStats(msd, disp, *_fits(msd_all, fit_settings))
+    fit, axis_fits = _fits(msd_all, fit_settings)
+    parts = replica_samples(msd_all)
+    replica_fits = tuple((iso, *axes) for iso, axes in (_fits(s, fit_settings) for s in parts))
+    if len(replica_ions) == 1:
+        replica_fits = ((fit, *axis_fits),)
+    return SourceStats(msd, disp, fit, axis_fits, replica_fits)
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -255,14 +272,22 @@ def _d_row(quantity: str, reference: float, reference_err: float, fits: Mapping[
     return row
 
 
-def _axis_fit(source: SourceStats, axis: str) -> DiffusionFit | None:
-    return next((f for f in source.axis_fits if f.axis == axis), None)
+Fits = tuple[DiffusionFit, tuple[DiffusionFit, ...]]  # one source's isotropic fit and its per-axis fits
 
 
-def _axis_rows(heldout: SourceStats, sources: Mapping[str, SourceStats],
-               truth_D_axes_cm2_s: Mapping[str, float] | None) -> list[dict]:
-    """``D_<axis>_cm2_s`` for every axis of the held-out MD's per-axis fits, then ``D_truth_<axis>_cm2_s``
-    for every axis given an exact D."""
+def _axis_fit(axis_fits: Sequence[DiffusionFit], axis: str) -> DiffusionFit | None:
+    return next((f for f in axis_fits if f.axis == axis), None)
+
+
+def d_rows(heldout: SourceStats, fits: Mapping[str, Fits], truth_D_cm2_s: float | None = None,
+           truth_D_axes_cm2_s: Mapping[str, float] | None = None) -> list[dict]:
+    """The table's D rows for sources ``fits`` (name -> (isotropic fit, per-axis fits)): ``D_cm2_s``
+    against the held-out MD's D; ``D_truth_cm2_s`` against ``truth_D_cm2_s`` (if given);
+    ``D_<axis>_cm2_s`` for every axis of the held-out MD's per-axis fits; ``D_truth_<axis>_cm2_s`` for
+    every axis given an exact D (cm^2/s)."""
+    rows = [_d_row(D_QUANTITY, heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, {n: f[0] for n, f in fits.items()})]
+    if truth_D_cm2_s is not None:
+        rows.append(_d_row(D_TRUTH_QUANTITY, truth_D_cm2_s, 0.0, {n: f[0] for n, f in fits.items()}))
     axes = [f.axis for f in heldout.axis_fits]
     truth = dict(truth_D_axes_cm2_s or {})
     unknown = sorted(set(truth) - set(axes))
@@ -270,14 +295,13 @@ def _axis_rows(heldout: SourceStats, sources: Mapping[str, SourceStats],
         raise InputError(
             f"validation.ground_truth_D_axes_cm2_s names axes {unknown}; the comparison's axes are {axes}"
         )
-    rows = []
     for axis in axes:
-        h = _axis_fit(heldout, axis)
+        h = _axis_fit(heldout.axis_fits, axis)
         rows.append(_d_row(axis_d_quantity(axis), h.D_cm2_s, h.D_err_cm2_s,
-                           {name: _axis_fit(g, axis) for name, g in sources.items()}))
+                           {n: _axis_fit(f[1], axis) for n, f in fits.items()}))
     for axis in (a for a in axes if a in truth):
         rows.append(_d_row(axis_truth_quantity(axis), float(truth[axis]), 0.0,
-                           {name: _axis_fit(g, axis) for name, g in sources.items()}))
+                           {n: _axis_fit(f[1], axis) for n, f in fits.items()}))
     return rows
 
 
@@ -351,9 +375,6 @@ def fidelity_table(
         ])
         wass[name], wass[f"{name}_err"] = distance, np.nan
         wass[f"{name}_ratio"], wass[f"{name}_ratio_err"] = distance / floor, np.nan
-    fits = {name: g.fit for name, g in sources.items()}
-    d_rows = [_d_row(D_QUANTITY, heldout.fit.D_cm2_s, heldout.fit.D_err_cm2_s, fits)]
-    if truth_D_cm2_s is not None:
-        d_rows.append(_d_row(D_TRUTH_QUANTITY, truth_D_cm2_s, 0.0, fits))
-    d_rows += _axis_rows(heldout, sources, truth_D_axes_cm2_s)
-    return pd.concat([pd.DataFrame(d_rows), msd, wass, alpha, correlation], ignore_index=True)
+    rows = d_rows(heldout, {name: (g.fit, g.axis_fits) for name, g in sources.items()}, truth_D_cm2_s,
+                  truth_D_axes_cm2_s)
+    return pd.concat([pd.DataFrame(rows), msd, wass, alpha, correlation], ignore_index=True)

@@ -103,6 +103,13 @@ def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
     return sorted(int(i) for i in chosen)
 
 
+def selection_score(scores: pd.DataFrame, method: str) -> float:
+    """The selection part's score of the chosen checkpoints (``selected`` rows of a checkpoint_scores
+    table): the mean over them of the sum of ``SCORED_BY[method]`` (for "final", of the MSD score)."""
+    chosen = scores[scores["selected"].astype(bool)]
+    return float(chosen[SCORED_BY.get(method, SCORED_BY["msd"])].sum(axis=1).mean())
+
+
 def write_selected(generator_path: str | Path, iterations: list[int], out_path: str | Path) -> None:
     """A generator file holding only the chosen checkpoints (same format as ``model/generator.pt``)."""
     import torch
