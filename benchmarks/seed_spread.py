@@ -25,7 +25,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from mdgan.validation.replicas import SELECTION_SCORE, replica_name  # noqa: E402
+from mdgan.validation.replicas import SELECTION_SCORE, table_replicas  # noqa: E402
 from mdgan.validation.targets import anisotropic_d, anisotropic_reference  # noqa: E402
 
 
@@ -39,14 +39,14 @@ def replica_rows(work: Path) -> list[dict]:
     training = {**config.get("training", {}), **config.get("validation", {}).get("training", {})}
     score = table.set_index("quantity").loc[SELECTION_SCORE]
     rows = []
-    for r in range(sum(c.startswith("replica") and c[len("replica"):].isdigit() for c in table.columns)):
-        d = anisotropic_d(table, replica_name(r))
-        scores = pd.read_csv(results / "model" / replica_name(r) / "checkpoint_scores.csv")
+    for r, name in enumerate(table_replicas(table)):
+        d = anisotropic_d(table, name)
+        scores = pd.read_csv(results / "model" / name / "checkpoint_scores.csv")
         rows.append({
             "run": str(work),
             "seed": training.get("seed", 0) + r,
             "checkpoints": " ".join(str(i) for i in scores.loc[scores["selected"], "iteration"]),
-            "selection": float(score[replica_name(r)]),
+            "selection": float(score[name]),
             "D_z": d["normal"] / reference["normal"],
             "D_inplane": d["inplane"] / reference["inplane"],
             "ratio": d["ratio"] / reference["ratio"],

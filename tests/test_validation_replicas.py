@@ -7,7 +7,7 @@ import pytest
 from mdgan.analysis.uncertainty import t_factor
 from mdgan.extract import IonTracks
 from mdgan.validation.comparison import fidelity_table, generated_stats, heldout_stats, lag_grid
-from mdgan.validation.replicas import SELECTION_SCORE, replica_table
+from mdgan.validation.replicas import SELECTION_SCORE, replica_table, table_replicas
 from mdgan.workflow.validation import validation_plan
 
 FIT = {"slope_tolerance": 0.15, "min_span_decades": 0.5, "slope_half_width_decades": 0.1}
@@ -85,6 +85,7 @@ def test_replica_table_lists_each_replica_beside_the_ensemble(replicas):
     assert truth["replica_ratio_sd"] == pytest.approx(np.std(ratios, ddof=1))
     # the ensemble's jackknife error is about the standard error of the replicas' mean (times t)
     assert truth["mdgan_ratio_err"] == pytest.approx(truth["replica_ratio_sd"] / np.sqrt(2) * t_factor(1), rel=0.25)
+    assert table_replicas(table) == ["replica0", "replica1"]
     assert by.loc[SELECTION_SCORE, ["replica0", "replica1"]].tolist() == [0.3, 0.2]
     assert np.isnan(by.loc[SELECTION_SCORE, "heldout"])
     with pytest.raises(ValueError, match="1 selection scores for 2 replicas"):

@@ -26,6 +26,12 @@ def replica_name(replica: int) -> str:
     return f"replica{replica}"
 
 
+def table_replicas(table: pd.DataFrame) -> list[str]:
+    """The replica columns of a replica table (``replica0``, ``replica1``, ...), in order."""
+    names = [c for c in table.columns if c.startswith("replica") and c[len("replica"):].isdigit()]
+    return sorted(names, key=lambda c: int(c[len("replica"):]))
+
+
 def replica_table(
     heldout: SourceStats,
     mdgan: SourceStats,
