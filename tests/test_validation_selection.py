@@ -6,7 +6,8 @@ import pytest
 
 from mdgan.analysis.displacements import displacement_stats
 from mdgan.errors import InputError
-from mdgan.validation.selection import choose, selection_score, shape_mismatch
+from mdgan.validation.ranking import choose, selection_score
+from mdgan.validation.selection import shape_mismatch
 
 SCORES = pd.DataFrame({
     "iteration": [250, 500, 750, 1000],

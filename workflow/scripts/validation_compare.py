@@ -8,7 +8,7 @@ from mdgan.smk import script_logging
 from mdgan.validation.comparison import fidelity_table, generated_stats, heldout_stats, lag_grid, training_stats
 from mdgan.validation.figures import plot_fidelity
 from mdgan.validation.replicas import replica_table
-from mdgan.validation.selection import selection_score
+from mdgan.validation.ranking import selection_score
 from mdgan.validation.split import load_part, pieces_from_params
 from mdgan.dataset import load_standardization
 

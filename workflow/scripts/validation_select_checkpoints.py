@@ -5,7 +5,8 @@ from mdgan.model.generator_file import load_generators
 from mdgan.model.settings import GenerationSettings, settings_from_dict
 from mdgan.smk import limit_threads, script_logging
 from mdgan.validation.comparison import lag_grid, pieces_displacements, pieces_msd
-from mdgan.validation.selection import checkpoint_scores, choose, write_selected
+from mdgan.validation.ranking import choose
+from mdgan.validation.selection import checkpoint_scores, write_selected
 from mdgan.validation.split import load_part, pieces_from_params
 
 p = snakemake.params

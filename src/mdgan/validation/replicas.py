@@ -6,7 +6,7 @@ table's MD-GAN D then carries a jackknife error over the replicas; this table li
 rows (``mdgan.validation.comparison.d_rows``, cm^2/s), every replica's own D over its ions
 (``replica<r>``, error over its ions) and ratio to the reference, the mean and the standard deviation
 (ddof 1) of the replicas' ratios, and a ``selection_score`` row: each replica's score on the selection
-part (``mdgan.validation.selection.selection_score``), so that a reader sees whether the score that
+part (``mdgan.validation.ranking.selection_score``), so that a reader sees whether the score that
 chose the checkpoints also ranks the replicas' held-out D.
 """
 

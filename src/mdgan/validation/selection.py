@@ -2,8 +2,7 @@
 scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss).
 Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags (the selection
 part's measure of the displacement distribution's shape) and the same for the axis correlation (do ions
-move along diagonals?). Method "msd_alpha2" ranks by the sum of the MSD and alpha2 RMS values,
-"msd_alpha2_axes" adds the axis correlation's."""
+move along diagonals?). How the methods rank these scores: ``mdgan.validation.ranking``."""
 
 from __future__ import annotations
 
@@ -80,34 +79,6 @@ def checkpoint_scores(
             del positions
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-SCORED_BY = {  # method -> the columns of checkpoint_scores it sums (smallest wins)
-    "msd": ["rms_log_msd_ratio"],
-    "msd_alpha2": ["rms_log_msd_ratio", "rms_alpha2_diff"],
-    "msd_alpha2_axes": ["rms_log_msd_ratio", "rms_alpha2_diff", "rms_axis_correlation_diff"],
-}
-
-
-def choose(scores: pd.DataFrame, method: str, pool: int) -> list[int]:
-    """Iterations to generate from, in training order: the last ``pool`` ("final"), or the ``pool`` with
-    the smallest sum of the score columns ``SCORED_BY[method]`` (all dimensionless: 0.1 is a 10 % MSD,
-    an alpha2 or an axis correlation off by 0.1)."""
-    if method == "final":
-        chosen = scores["iteration"].iloc[-pool:]
-    elif method in SCORED_BY:
-        total = scores[SCORED_BY[method]].sum(axis=1)
-        chosen = scores.loc[total.nsmallest(pool).index, "iteration"]
-    else:
-        raise InputError(f"config key validation.checkpoint_selection.method: unknown method {method!r}")
-    return sorted(int(i) for i in chosen)
-
-
-def selection_score(scores: pd.DataFrame, method: str) -> float:
-    """The selection part's score of the chosen checkpoints (``selected`` rows of a checkpoint_scores
-    table): the mean over them of the sum of ``SCORED_BY[method]`` (for "final", of the MSD score)."""
-    chosen = scores[scores["selected"].astype(bool)]
-    return float(chosen[SCORED_BY.get(method, SCORED_BY["msd"])].sum(axis=1).mean())
 
 
 def write_selected(generator_path: str | Path, iterations: list[int], out_path: str | Path) -> None:
