@@ -246,10 +246,10 @@ def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max
     msd = replace(msd_all.at_lags(keep), lag_steps=grid.msd)
     disp = displacement_stats(positions_ang, grid.msd, grid.distribution, grid.record_dt_ps, max_origins)
     fit, axis_fits = _fits(msd_all, fit_settings)
-    parts = replica_samples(msd_all)
-    replica_fits = tuple((iso, *axes) for iso, axes in (_fits(s, fit_settings) for s in parts))
-    if len(replica_ions) == 1:
-        replica_fits = ((fit, *axis_fits),)
+    if len(replica_ions) >= 2:
+        replica_fits = tuple((iso, *axes) for iso, axes in (_fits(s, fit_settings) for s in replica_samples(msd_all)))
+    else:
+        replica_fits = ((fit, *axis_fits),) if replica_ions else ()
     return SourceStats(msd, disp, fit, axis_fits, replica_fits)
 
 

@@ -11,8 +11,9 @@ def validation_plan(config: dict, results: str) -> dict:
     """Per part: ``pieces`` (plain values for params), ``runs`` and ``tracks`` (their li_unwrapped.npz);
     ``training_settings``: the training section with the validation's replacements (runtime keys
     dropped); ``replica_training``: per replicate model (``replicas`` of that section) its training
-    settings (:func:`mdgan.workflow.replicas.replica_training`: seed + replica); ``generation_settings``: the generation section with the validation's ions and steps (``checkpoints`` set
-    by the rule). Refuses a bad split or an unknown training key."""
+    settings (:func:`mdgan.workflow.replicas.replica_training`: seed + replica);
+    ``generation_settings``: the generation section with the validation's ions and steps
+    (``checkpoints`` set by the rule). Refuses a bad split, an unknown training key or no replica."""
     v = config["validation"]
     split = parse_split(v["split"], config["runs"])
     plan = {
@@ -28,7 +29,9 @@ def validation_plan(config: dict, results: str) -> dict:
         raise ValueError(f"config key validation.training: unknown training keys {unknown}")
     training = {**config["training"], **v["training"]}
     if training["replicas"] < 1:
-        raise ValueError(f"config key validation.training.replicas: at least 1 replicate model, got {training['replicas']}")
+        raise ValueError(
+            f"config key validation.training.replicas: at least 1 replicate model, got {training['replicas']}"
+        )
     plan["training_settings"] = {k: val for k, val in training.items() if k not in RUNTIME_KEYS}
     plan["replica_training"] = [replica_training(training, r) for r in range(training["replicas"])]
     generation = {k: val for k, val in config["generation"].items() if k not in RUNTIME_KEYS}
