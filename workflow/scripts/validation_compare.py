@@ -29,9 +29,8 @@ with script_logging(snakemake.log[0]) as log:
         series = open_generated(positions, meta)
         if not np.isclose(series.record_dt_ps, grid.record_dt_ps, rtol=1e-6):
             raise ValueError(f"{positions}: record_dt_ps {series.record_dt_ps} differs from the windows' {grid.record_dt_ps}")
-        replica_ions = [tuple(r["ions"]) for r in series.meta.get("replicas", [])]
         generated[name] = generated_stats(series.positions_ang, grid, p.diffusion, c["max_lag_fraction"],
-                                          replica_ions=replica_ions)
+                                          replica_ions=series.replica_ions)
         log.info("%s: %s", name, generated[name].fit)
     matched_records = p.matched_windows * grid.window_records
     table = fidelity_table(heldout, generated, grid, p.truth_D_cm2_s, training, matched_records,

@@ -372,13 +372,15 @@ def generated_msd(series: GeneratedSeries, plan: LagPlan, n_lags: int, max_lag_f
     lags = generated_lag_steps(series, plan, n_lags, max_lag_fraction)
     frame, axes = common_frame(md_cells_ang)
     samples = msd_samples(series.positions_ang, lags, series.record_dt_ps, chunk_ions, workers, frame, axes)
-    replicas = series.meta.get("replicas", [])
-    return by_replica(samples, [tuple(r["ions"]) for r in replicas]) if len(replicas) >= 2 else samples
+    return by_replica(samples, series.replica_ions)
 
 
 def by_replica(samples: MSDSamples, replica_ions: Sequence[tuple[int, int]]) -> MSDSamples:
     """Generated samples whose groups are the replicate models ([first, stop) ions each): the error
-    then covers another training seed giving another generator, not only the sampling of ions."""
+    then covers another training seed giving another generator, not only the sampling of ions. With
+    fewer than two replicas, the samples as they are (error over ions)."""
+    if len(replica_ions) < 2:
+        return samples
     group = np.full(samples.n_ions, -1)
     for r, (first, stop) in enumerate(replica_ions):
         group[first:stop] = r

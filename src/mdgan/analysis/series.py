@@ -29,6 +29,11 @@ class GeneratedSeries:
     def n_records(self) -> int:
         return self.positions_ang.shape[1]
 
+    @property
+    def replica_ions(self) -> list[tuple[int, int]]:
+        """[first, stop) ions of each replicate model (``meta["replicas"]``; none for a baseline)."""
+        return [tuple(r["ions"]) for r in self.meta.get("replicas", [])]
+
 
 def ion_major(tracks: IonTracks) -> np.ndarray:
     """A run's positions as (ions, frames, 3) (a view, no copy)."""

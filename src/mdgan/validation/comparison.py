@@ -240,8 +240,7 @@ def generated_stats(positions_ang, grid: LagGrid, fit_settings: Mapping, fit_max
     longest = max(max_lag_steps(n_records, fit_max_lag_fraction), int(grid.msd.max()))
     fit_lags = log_lags(longest, grid.msd.size, grid.msd)
     msd_all = msd_samples(positions_ang, fit_lags, grid.record_dt_ps, frame=grid.frame, axes=grid.axes)
-    if len(replica_ions) >= 2:
-        msd_all = by_replica(msd_all, replica_ions)
+    msd_all = by_replica(msd_all, replica_ions)
     keep = np.isin(fit_lags, grid.msd)
     msd = replace(msd_all.at_lags(keep), lag_steps=grid.msd)
     disp = displacement_stats(positions_ang, grid.msd, grid.distribution, grid.record_dt_ps, max_origins)
