@@ -43,7 +43,9 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Optimisation. ``iterations`` counts generator steps, each after ``critic_steps`` critic steps."""
+    """Optimisation. ``iterations`` counts generator steps, each after ``critic_steps`` critic steps.
+    ``generator_ema``: decay of the moving average of the generator's weights that is checkpointed
+    (0: the generator itself; :mod:`mdgan.model.averaging`)."""
 
     iterations: int = 2000
     batch_size: int = 64
@@ -69,6 +71,7 @@ class TrainingSettings:
     coarse_critic_factors: tuple[int, ...] = ()
     coarse_critic_windows: int = 4
     coarse_critic_weight: float = 1.0
+    generator_ema: float = 0.0
     seed: int = 0
 
     @property
@@ -125,7 +128,7 @@ MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_la
                     "hop_memory", "ion_hop_memory", "shared_axes")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight",
-                      "match_msd_per_axis")  # absent when 0 (False)
+                      "match_msd_per_axis", "generator_ema")  # absent when 0 (False)
 
 
 def model_dict(model: ModelSettings) -> dict:
@@ -143,7 +146,7 @@ def model_dict(model: ModelSettings) -> dict:
 
 def training_dict(training: TrainingSettings) -> dict:
     """:func:`settings_dict` of the training settings without the keys of a lever that is off (the
-    coarse critics, van Hove, log van Hove, cross-axis and per-axis MSD matching), so that the state
+    coarse critics, van Hove, log van Hove, cross-axis and per-axis MSD matching, the weight average), so that the state
     fingerprint and generator.pt are what they were before the keys existed."""
     values = settings_dict(training)
     if not training.coarse_critic:

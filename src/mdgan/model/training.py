@@ -13,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 from mdgan.errors import InputError
+from mdgan.model.averaging import average_copy, ema_decay, update_average
 from mdgan.model.coarse import CoarseCritics, coarse_log_columns, coarse_stretch_records
 from mdgan.model.check import check_lags, data_msd, destandardise, generator_msd
 from mdgan.model.losses import critic_loss, generator_loss
@@ -198,6 +199,10 @@ def train(
     target_msd = data_msd(data, mean, std, lags)
     noise = Noise(device)
     modules = {"generator": generator, "critic": critic, "opt_generator": opt_g, "opt_critic": opt_c}
+    average = average_copy(generator) if t.generator_ema > 0 else None
+    if average is not None:
+        modules["generator_average"] = average
+    saved = generator if average is None else average  # the network checkpointed and checked
     if coarse is not None:
         modules.update(coarse_critics=coarse.critics, opt_coarse_critics=coarse.optimizer)
 
@@ -226,13 +231,15 @@ def train(
                desc="train")
     while p.iteration < t.iterations:
         train_iteration(generator, critic, opt_g, opt_c, data, p, noise, t, model.segments, match, mean, std, coarse)
+        if average is not None:
+            update_average(average, generator, ema_decay(t.generator_ema, p.iteration))
         bar.update(1)
         it = p.iteration
         p.wall_time_s = elapsed_before + time.perf_counter() - t0
         if it % t.log_every == 0 or it == t.iterations:
             means = (p.loss_sums / p.n_summed).tolist()
             seed = (t.seed, CHECK_STREAM, it)
-            ratio = generator_msd(generator, mean, std, lags, t.check_batch, model.segments, seed) / target_msd
+            ratio = generator_msd(saved, mean, std, lags, t.check_batch, model.segments, seed) / target_msd
             p.log_rows.append([it, *means[:3], p.wall_time_s, *ratio.tolist(), *means[3:]])
             p.loss_sums.zero_()
             p.n_summed = 0
@@ -241,7 +248,7 @@ def train(
             if log:
                 log.info("iteration %d: critic %.4g, generator %.4g, msd ratio %s", it, means[0], means[1], text)
         if it % t.checkpoint_every == 0 or it == t.iterations:
-            p.checkpoints = (p.checkpoints + [(it, cpu_copy(generator.state_dict()))])[-t.keep_checkpoints :]
+            p.checkpoints = (p.checkpoints + [(it, cpu_copy(saved.state_dict()))])[-t.keep_checkpoints :]
             progress_state = {**p.__dict__, "latent": p.latent.cpu(), "loss_sums": p.loss_sums.cpu()}
             save_state(
                 state_dir,
