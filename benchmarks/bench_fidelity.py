@@ -15,7 +15,9 @@ Cases (each in its own working directory under --out, with a full config of abso
              case's MSD, Wasserstein, alpha2 and axis-correlation targets.
   lgps       config/lgps.yaml with validation on: trained on run1, checkpoints on the first 30% of
              run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
-Each MSD and alpha2 target also gets a reference row "training MD (perfect model)": the training part's
+A D target's value carries its 1-sigma error (value_err: over the replicate models where the validation
+trained two or more, else over what comparison.csv's errors cover); verdict "undecided" where the
+threshold lies within two errors of the value. Each MSD and alpha2 target also gets a reference row "training MD (perfect model)": the training part's
 own MD against the held-out MD, the floor that no model of the training part can be expected to beat.
 
     python benchmarks/bench_fidelity.py --run            # run the workflows (tens of minutes on 2 cores), then print
@@ -99,7 +101,9 @@ def report(case: str, workdir: Path) -> pd.DataFrame:
     results = workdir / "results"
     table = pd.read_csv(results / "validation/comparison.csv")
     summary = json.loads((results / "validation/summary.json").read_text())
-    targets = targets_table(table, summary["window_ps"], summary["record_dt_ps"], case)
+    replicas = results / "validation/replicas.csv"
+    targets = targets_table(table, summary["window_ps"], summary["record_dt_ps"], case,
+                            replicas=pd.read_csv(replicas) if replicas.is_file() else None)
     bench = results / "benchmarks/validation"
     targets["train_s"] = seconds(bench, "train_mdgan")
     targets["select_generate_s"] = seconds(bench, "select_checkpoints") + seconds(bench, "generate_mdgan")

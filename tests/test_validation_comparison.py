@@ -332,3 +332,47 @@ def test_the_schema_takes_exact_d_per_axis():
     for bad in ({"w": 1e-6}, {"z": "fast"}, [1e-6]):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, key)
+
+
+def test_anisotropic_d_targets_carry_errors_and_say_when_undecided():
+    """Without replicas the per-axis errors combine as independent; with a replica table the errors are
+    the replicas' spread (t-scaled standard error), and a threshold within two errors is undecided."""
+    import pandas as pd
+    from mdgan.analysis.uncertainty import t_factor
+
+    table = hand_table(truth=True)
+    by_axis = {"D_x_cm2_s": 0.011, "D_y_cm2_s": 0.009, "D_z_cm2_s": 0.3}
+    table["mdgan_err"] = table["quantity"].map(by_axis)
+    t = targets_table(table, 1.0, 0.1, "anisotropic").set_index(["target", "generator"])
+    z = t.loc[("D_z within 10%", "mdgan")]
+    assert z["value_err"] == pytest.approx(0.1) and z["verdict"] == "undecided"  # 0.3 / 3.0 of the exact D
+    inplane = t.loc[("D in-plane within 10%", "mdgan")]
+    assert inplane["value_err"] == pytest.approx(np.hypot(0.011, 0.009) / 2)  # in-plane D 1.0 = exact
+    assert inplane["verdict"] == "met" and "independent" in inplane["note"]
+    ratio = t.loc[("D_z / D in-plane within 10%", "mdgan")]
+    assert ratio["value_err"] == pytest.approx(1.05 * np.hypot(0.3 / 3.15, np.hypot(0.011, 0.009) / 2))
+    baseline = t.loc[("D_z within 10%", "baseline")]
+    assert np.isnan(baseline["value_err"]) and baseline["verdict"] == "missed"  # no baseline errors in the table
+    alpha2 = t.loc[("alpha2 within 0.15 at every compared lag", "mdgan")]
+    assert np.isnan(alpha2["value_err"]) and alpha2["verdict"] == "missed"
+
+    d = {"x": [1.0, 1.2, 1.1], "y": [1.0, 0.8, 0.9], "z": [3.0, 3.6, 2.85]}  # cm^2/s, replicas 0, 1, 2
+    replicas = pd.DataFrame([{"quantity": f"D_{a}_cm2_s", **{f"replica{r}": v for r, v in enumerate(values)}}
+                             for a, values in d.items()])
+    r = targets_table(table, 1.0, 0.1, "anisotropic", replicas=replicas).set_index(["target", "generator"])
+    normal = np.array(d["z"])
+    expected = 1.05 * normal.std(ddof=1) / np.sqrt(3) * t_factor(2) / normal.mean()
+    assert r.loc[("D_z within 10%", "mdgan"), "value_err"] == pytest.approx(expected)
+    assert r.loc[("D in-plane within 10%", "mdgan"), "value_err"] == pytest.approx(0.0)  # x + y alike in all
+    assert "3 replicate models" in r.loc[("D_z within 10%", "mdgan"), "note"]
+    assert np.isnan(r.loc[("D_z within 10%", "baseline"), "value_err"])  # the baseline is one model
+
+
+def test_synthetic_d_target_takes_the_tables_error():
+    table = hand_table(truth=False)
+    table.loc[0, "quantity"] = "D_cm2_s"
+    table["mdgan_ratio_err"] = np.where(table["quantity"] == "D_cm2_s", 0.04, np.nan)
+    t = targets_table(table, 1.0, 0.1, "synthetic").set_index(["target", "generator"])
+    row = t.loc[("D within 5%", "mdgan")]  # ratio 1.1 / 1.2
+    assert row["value"] == pytest.approx(1 / 12) and row["value_err"] == pytest.approx(0.04)
+    assert row["verdict"] == "undecided"

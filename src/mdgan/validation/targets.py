@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mdgan.analysis.uncertainty import t_factor
 from mdgan.validation.comparison import (
     TRAINING_MD,
     TRAINING_MD_LABEL,
@@ -12,6 +13,7 @@ from mdgan.validation.comparison import (
     axis_truth_quantity,
     table_axes,
 )
+from mdgan.validation.replicas import table_replicas
 
 CASES = ("synthetic", "anisotropic", "lgps")
 
@@ -35,12 +37,15 @@ def msd_deviation(
     return float(np.max(np.abs(inside[f"{name}_ratio"] - 1.0))), float(inside["lag_ps"].min()), float(inside["lag_ps"].max())
 
 
-def d_deviation(table: pd.DataFrame, name: str) -> tuple[float, str]:
-    """|D / reference - 1| of generator ``name`` against the exact D where known, else the held-out MD's D."""
+def d_deviation(table: pd.DataFrame, name: str) -> tuple[float, float, str]:
+    """|D / reference - 1| of generator ``name`` against the exact D where known, else the held-out MD's
+    D, its 1-sigma error (the D ratio's, over what the table's errors cover; NaN where the table has
+    none) and which reference it is in words."""
     truth = _rows(table, "D_truth_cm2_s")
     row = truth if not truth.empty else _rows(table, "D_cm2_s")
     reference = "exact D" if not truth.empty else "held-out MD's D"
-    return float(abs(row[f"{name}_ratio"].iloc[0] - 1.0)), reference
+    err = float(row[f"{name}_ratio_err"].iloc[0]) if f"{name}_ratio_err" in row else float("nan")
+    return float(abs(row[f"{name}_ratio"].iloc[0] - 1.0)), err, reference
 
 
 def heldout_deviation(table: pd.DataFrame, quantity: str, name: str,
@@ -61,31 +66,57 @@ def heldout_deviation(table: pd.DataFrame, quantity: str, name: str,
 
 def _value(table: pd.DataFrame, quantity: str, column: str) -> float:
     rows = _rows(table, quantity)
-    return float(rows[column].iloc[0]) if not rows.empty else float("nan")
+    return float(rows[column].iloc[0]) if not rows.empty and column in rows else float("nan")
 
 
-def anisotropic_d(table: pd.DataFrame, name: str) -> dict[str, float]:
+def _anisotropic(d: np.ndarray, err: np.ndarray, axes: list[str]) -> dict:
+    """Normal, in-plane and ratio of per-axis D (3,) with relative 1-sigma errors, the axes' errors
+    combined as independent."""
+    inplane = (d[0] + d[1]) / 2
+    rel_inplane = np.hypot(err[0], err[1]) / 2 / inplane
+    rel_normal = err[2] / d[2]
+    return {"normal": d[2], "inplane": inplane, "ratio": d[2] / inplane, "axes": axes,
+            "normal_rel_err": rel_normal, "inplane_rel_err": rel_inplane,
+            "ratio_rel_err": float(np.hypot(rel_normal, rel_inplane))}
+
+
+def anisotropic_d(table: pd.DataFrame, name: str) -> dict:
     """D along the normal axis, in-plane and their ratio for column ``name`` (``heldout`` for the held-out
     MD): ``normal`` the third axis' D (z for an orthogonal cell: normal to the ab plane), ``inplane``
-    the mean of the first two axes' D ((D_x + D_y) / 2), ``ratio`` normal / inplane; ``axes`` their names."""
+    the mean of the first two axes' D ((D_x + D_y) / 2), ``ratio`` normal / inplane; ``axes`` their
+    names; ``<each>_rel_err`` their relative 1-sigma errors from the table's per-axis errors (``name_err``),
+    combined as independent (NaN where the table has none)."""
     axes = table_axes(table)
     if len(axes) != 3:
         raise ValueError(f"the comparison table holds per-axis D rows for {axes}, not three axes: "
                          "rerun validation_compare")
-    d = [_value(table, axis_d_quantity(a), name) for a in axes]
-    inplane = (d[0] + d[1]) / 2
-    return {"normal": d[2], "inplane": inplane, "ratio": d[2] / inplane, "axes": axes}
+    d = np.array([_value(table, axis_d_quantity(a), name) for a in axes])
+    err = np.array([_value(table, axis_d_quantity(a), f"{name}_err") for a in axes])
+    return _anisotropic(d, err, axes)
 
 
 def anisotropic_reference(table: pd.DataFrame) -> tuple[dict, str]:
-    """The exact per-axis D where the table holds it for all three axes (``D_truth_<axis>_cm2_s``), else
-    the held-out MD's, as ``anisotropic_d`` gives them, and which one it is in words."""
+    """The exact per-axis D where the table holds it for all three axes (``D_truth_<axis>_cm2_s``, errors
+    0), else the held-out MD's, as ``anisotropic_d`` gives them, and which one it is in words."""
     axes = table_axes(table)
-    exact = [_value(table, axis_truth_quantity(a), "heldout") for a in axes]
+    exact = np.array([_value(table, axis_truth_quantity(a), "heldout") for a in axes])
     if len(axes) == 3 and all(np.isfinite(exact)):
-        inplane = (exact[0] + exact[1]) / 2
-        return {"normal": exact[2], "inplane": inplane, "ratio": exact[2] / inplane, "axes": axes}, "exact D"
+        return _anisotropic(exact, np.zeros(3), axes), "exact D"
     return anisotropic_d(table, "heldout"), "held-out MD's D"
+
+
+def replica_rel_errors(replicas: pd.DataFrame, axes: list[str]) -> dict[str, float]:
+    """Relative 1-sigma errors of the ensemble's normal, in-plane and ratio D over the replicate
+    models of a replica table (``mdgan.validation.replicas``, two or more replicas): each replica's
+    value, their standard error times Student's t for n - 1 degrees of freedom, over their mean. The
+    axes' D move together from replica to replica; this error carries that, the independent
+    combination of ``anisotropic_d`` does not."""
+    names = table_replicas(replicas)
+    d = np.array([[_value(replicas, axis_d_quantity(a), n) for a in axes] for n in names])  # (replicas, 3)
+    inplane = (d[:, 0] + d[:, 1]) / 2
+    values = {"normal": d[:, 2], "inplane": inplane, "ratio": d[:, 2] / inplane}
+    factor = float(t_factor(len(names) - 1)) / np.sqrt(len(names))
+    return {f"{k}_rel_err": float(v.std(ddof=1) * factor / v.mean()) for k, v in values.items()}
 
 
 def wasserstein_beyond_window(table: pd.DataFrame, name: str, other: str) -> tuple[int, int]:
@@ -102,8 +133,11 @@ def targets_table(
     record_dt_ps: float,
     case: str,
     generators: tuple[str, ...] = ("mdgan", "baseline"),
+    replicas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Rows (case, target, generator, value, threshold, met, note) for the issue's targets.
+    """Rows (case, target, generator, value, value_err, threshold, met, verdict, note) for the issue's
+    targets. ``value_err``: the 1-sigma error of a D target's value (NaN for the others); ``verdict``
+    "met" or "missed" by the value, "undecided" where the threshold lies within 2 errors of it.
 
     case "synthetic" (issue 12's targets): D within 5% of the exact D; MSD within 10% at every lag
     from one record to 100 x the window; Wasserstein distance below the baseline's at every lag
@@ -116,6 +150,8 @@ def targets_table(
     where the table holds it for every axis, else the held-out MD's; then the MSD, Wasserstein and
     alpha2 targets of the synthetic case.
     case "lgps": MSD within 25% over 0.1-5 ps.
+    ``replicas``: the validation's replica table (``replicas.csv``); with two or more replicas the
+    anisotropic D errors of ``mdgan`` are over them (:func:`replica_rel_errors`).
     Where the table holds the training part's MD (``training_md``), each MSD and alpha2 target gets a
     row for it too (generator "training MD (perfect model)"): the same deviation scored by a perfect
     model of the training part, over the lags the training part supports (the floor a generator
@@ -162,24 +198,33 @@ def targets_table(
 
     if case == "synthetic":
         for g in generators:
-            dev, reference = d_deviation(table, g)
-            rows.append({"target": "D within 5%", "generator": g, "value": dev, "threshold": 0.05,
+            dev, err, reference = d_deviation(table, g)
+            rows.append({"target": "D within 5%", "generator": g, "value": dev, "value_err": err, "threshold": 0.05,
                          "note": f"|D/D_ref - 1| against the {reference}"})
         synthetic_rows()
     elif case == "anisotropic":
         ref, reference = anisotropic_reference(table)
         x, y, z = ref["axes"]
+        over_replicas = replicas is not None and len(table_replicas(replicas)) > 1
         for g in generators:
             d = anisotropic_d(table, g)
+            errors, over = d, "the per-axis errors combined as independent"
+            if g == "mdgan" and over_replicas:
+                errors = replica_rel_errors(replicas, ref["axes"])
+                over = f"{len(table_replicas(replicas))} replicate models"
+
+            def row(target: str, key: str, note: str) -> dict:
+                ratio = d[key] / ref[key]
+                err = ratio * np.hypot(errors[f"{key}_rel_err"], ref[f"{key}_rel_err"])
+                return {"target": target, "generator": g, "value": abs(ratio - 1), "value_err": err,
+                        "threshold": 0.10, "note": f"{note}; error over {over}"}
+
             rows += [
-                {"target": f"D_{z} within 10%", "generator": g, "value": abs(d["normal"] / ref["normal"] - 1),
-                 "threshold": 0.10, "note": f"|D_{z}/D_{z},ref - 1| against the {reference}"},
-                {"target": "D in-plane within 10%", "generator": g, "value": abs(d["inplane"] / ref["inplane"] - 1),
-                 "threshold": 0.10,
-                 "note": f"D in-plane = (D_{x} + D_{y}) / 2; |D_inplane/D_inplane,ref - 1| against the {reference}"},
-                {"target": f"D_{z} / D in-plane within 10%", "generator": g, "value": abs(d["ratio"] / ref["ratio"] - 1),
-                 "threshold": 0.10,
-                 "note": f"D_{z} / D_inplane = {d['ratio']:.3g} against {ref['ratio']:.3g} (the {reference})"},
+                row(f"D_{z} within 10%", "normal", f"|D_{z}/D_{z},ref - 1| against the {reference}"),
+                row("D in-plane within 10%", "inplane",
+                    f"D in-plane = (D_{x} + D_{y}) / 2; |D_inplane/D_inplane,ref - 1| against the {reference}"),
+                row(f"D_{z} / D in-plane within 10%", "ratio",
+                    f"D_{z} / D_inplane = {d['ratio']:.3g} against {ref['ratio']:.3g} (the {reference})"),
             ]
         synthetic_rows()
     else:
@@ -187,5 +232,9 @@ def targets_table(
     out = pd.DataFrame(rows)
     fraction = out["target"].str.startswith("Wasserstein")
     out["met"] = np.where(fraction, out["value"] >= out["threshold"], out["value"] <= out["threshold"])
+    if "value_err" not in out:
+        out["value_err"] = np.nan
+    undecided = np.abs(out["value"] - out["threshold"]) < 2 * out["value_err"]
+    out["verdict"] = np.where(undecided, "undecided", np.where(out["met"], "met", "missed"))
     out.insert(0, "case", case)
-    return out
+    return out[["case", "target", "generator", "value", "value_err", "threshold", "met", "verdict", "note"]]
