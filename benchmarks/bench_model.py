@@ -64,6 +64,7 @@ LEVERS = {  # levers off by default (model or training keys)
     "one chain per axis, site and hops, hop memory": {"axis_chains": True, "site_hops": True, "hop_memory": True},
     "the same, x and y chains shared": {"axis_chains": True, "site_hops": True, "hop_memory": True,
                                         "shared_axes": "xy"},
+    "generator weight average (decay 0.99)": {"generator_ema": 0.99},
 }
 
 
