@@ -17,8 +17,9 @@ Cases (each in its own working directory under --out, with a full config of abso
              run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
 A D target's value carries its 1-sigma error (value_err: over the replicate models where the validation
 trained two or more, else over what comparison.csv's errors cover); verdict "undecided" where the
-threshold lies within two errors of the value. Each MSD and alpha2 target also gets a reference row "training MD (perfect model)": the training part's
-own MD against the held-out MD, the floor that no model of the training part can be expected to beat.
+threshold lies within two errors of the value. Each MSD and alpha2 target also gets a reference row
+"training MD (perfect model)": the training part's own MD against the held-out MD, the floor that no
+model of the training part can be expected to beat.
 
     python benchmarks/bench_fidelity.py --run            # run the workflows (tens of minutes on 2 cores), then print
     python benchmarks/bench_fidelity.py                  # print from the results already there

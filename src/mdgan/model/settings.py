@@ -146,8 +146,9 @@ def model_dict(model: ModelSettings) -> dict:
 
 def training_dict(training: TrainingSettings) -> dict:
     """:func:`settings_dict` of the training settings without the keys of a lever that is off (the
-    coarse critics, van Hove, log van Hove, cross-axis and per-axis MSD matching, the weight average), so that the state
-    fingerprint and generator.pt are what they were before the keys existed."""
+    coarse critics, van Hove, log van Hove, cross-axis and per-axis MSD matching, the weight
+    average), so that the state fingerprint and generator.pt are what they were before the keys
+    existed."""
     values = settings_dict(training)
     if not training.coarse_critic:
         for key in COARSE_KEYS:
