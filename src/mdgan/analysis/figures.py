@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from mdgan.atomic_io import atomic_write  # noqa: E402
 from mdgan.analysis.diffusion import (  # noqa: E402
@@ -189,6 +190,8 @@ def plot_ion_paths(
         for path, color in zip(paths_in_cell(paths, cell_ang), colors):
             ax.plot(path[:, 0], path[:, 1], path[:, 2], color=color, lw=1.0)
         ax.set_box_aspect(extent)
+        for axis in (ax.xaxis, ax.yaxis):  # the cell's short edges: few ticks, so their labels do not overlap
+            axis.set_major_locator(MaxNLocator(4))
         ax.set_xlabel("x (Å)")
         ax.set_ylabel("y (Å)")
         ax.set_zlabel("z (Å)")
