@@ -6,7 +6,8 @@ Generates 256 ions x 2,048 records from ``results/validation/model/replica<r>/st
 them) and prints, at a few lags, alpha2 and the MSD ratio, the largest axis correlation at 9.9 ps,
 and the per-axis displacement |dx| in bands of site spacings: the share below 1 A (no hop on the
 synthetic lattices' 2 A sites), 1-3 A (one hop), 3-5 A and beyond, with the RMS of the part below 1 A
-(the width of the site's core, constant with lag when an ion is held in its site). Against the training runs only: a probe, not a held-out measurement.
+(the width of the site's core, constant with lag when an ion is held in its site). Against the
+training runs only: a probe, not a held-out measurement.
 
     python benchmarks/probe_training.py benchmarks/out/variant/synthetic [REPLICA]
 """

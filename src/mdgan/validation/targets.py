@@ -205,13 +205,13 @@ def targets_table(
     elif case == "anisotropic":
         ref, reference = anisotropic_reference(table)
         x, y, z = ref["axes"]
-        over_replicas = replicas is not None and len(table_replicas(replicas)) > 1
+        n_replicas = 0 if replicas is None else len(table_replicas(replicas))
         for g in generators:
             d = anisotropic_d(table, g)
             errors, over = d, "the per-axis errors combined as independent"
-            if g == "mdgan" and over_replicas:
+            if g == "mdgan" and n_replicas > 1:
                 errors = replica_rel_errors(replicas, ref["axes"])
-                over = f"{len(table_replicas(replicas))} replicate models"
+                over = f"{n_replicas} replicate models"
 
             def row(target: str, key: str, note: str) -> dict:
                 ratio = d[key] / ref[key]
