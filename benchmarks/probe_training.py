@@ -14,6 +14,7 @@ training runs only: a probe, not a held-out measurement.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -51,9 +52,12 @@ def bands(tracks: list[np.ndarray], lag: int) -> tuple[list[float], float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("work", type=Path, help="workflow directory holding config.yaml and results/validation")
+    parser.add_argument("replica", type=int, nargs="?", default=0, help="replica whose state to probe (default 0)")
+    args = parser.parse_args()
     torch.set_num_threads(1)
-    work = Path(sys.argv[1])
-    replica = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    work, replica = args.work, args.replica
     config = yaml.safe_load((work / "config.yaml").read_text())
     model = settings_from_dict(ModelSettings, config.get("model"))
     stats = load_standardization(work / "results/validation/dataset/standardization.json")
