@@ -102,6 +102,9 @@ def test_ion_paths_start_inside_the_cell_and_keep_their_shape():
     np.testing.assert_allclose(np.column_stack(drawn), inside[-1])
     assert len(ax_gen.get_lines()) == 12 + 2  # 12 cell edges and two paths
     assert (ax_md.get_xlabel(), ax_md.get_ylabel(), ax_md.get_zlabel()) == ("x (Å)", "y (Å)", "z (Å)")
+    limits = [np.array([ax.get_xlim3d(), ax.get_ylim3d(), ax.get_zlim3d()]) for ax in (ax_md, ax_gen)]
+    np.testing.assert_allclose(limits[0], limits[1])  # one scale for both panels
+    assert np.all(limits[0][:, 0] <= inside.min(axis=(0, 1))) and np.all(limits[0][:, 1] >= inside.max(axis=(0, 1)))
 
 
 def test_van_hove_figure_plots_distributions_and_alpha2():

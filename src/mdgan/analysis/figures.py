@@ -180,16 +180,21 @@ def plot_ion_paths(
     cell_ang: np.ndarray, md_paths_ang: np.ndarray, generated_paths_ang: np.ndarray, duration_ps: float
 ) -> Figure:
     """Paths (ions, steps, 3) over ``duration_ps`` drawn in 3D inside the cell (3, 3): (a) MD,
-    (b) MD-GAN. Each path starts inside the cell; lines are the paths themselves (3D Line objects)."""
+    (b) MD-GAN. Each path starts inside the cell; lines are the paths themselves (3D Line objects).
+    Both panels share their axis limits (the cell and every path), so they are drawn to one scale."""
     fig = plt.figure(figsize=(11.0, 5.2), layout="constrained")
-    extent = np.ptp(np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ cell_ang, axis=0)
-    for index, (title, paths) in enumerate((("(a) MD", md_paths_ang), ("(b) MD-GAN", generated_paths_ang))):
+    panels = (("(a) MD", paths_in_cell(md_paths_ang, cell_ang)), ("(b) MD-GAN", paths_in_cell(generated_paths_ang, cell_ang)))
+    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ cell_ang
+    points = np.concatenate([corners] + [paths.reshape(-1, 3) for _, paths in panels])
+    low, high = points.min(axis=0), points.max(axis=0)
+    for index, (title, paths) in enumerate(panels):
         ax = fig.add_subplot(1, 2, index + 1, projection="3d")
         _draw_cell(ax, cell_ang)
         colors = plt.cm.viridis(np.linspace(0, 1, max(1, paths.shape[0])))
-        for path, color in zip(paths_in_cell(paths, cell_ang), colors):
+        for path, color in zip(paths, colors):
             ax.plot(path[:, 0], path[:, 1], path[:, 2], color=color, lw=1.0)
-        ax.set_box_aspect(extent)
+        ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), zlim=(low[2], high[2]))
+        ax.set_box_aspect(high - low, zoom=0.9)  # zoomed out a little: the x label stays inside the figure
         for axis in (ax.xaxis, ax.yaxis):  # the cell's short edges: few ticks, so their labels do not overlap
             axis.set_major_locator(MaxNLocator(4))
         ax.set_xlabel("x (Å)")
