@@ -66,6 +66,7 @@ class TrainingSettings:
     match_cross_axis_weight: float = 0.0
     match_van_hove_log_weight: float = 0.0
     match_msd_per_axis: bool = False
+    match_alpha2_axes: bool = False
     match_windows: int = 2
     match_lags: int = 16
     coarse_critic_factors: tuple[int, ...] = ()
@@ -128,7 +129,7 @@ MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_la
                     "hop_memory", "ion_hop_memory", "shared_axes")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight",
-                      "match_msd_per_axis", "generator_ema")  # absent when 0 (False)
+                      "match_msd_per_axis", "match_alpha2_axes", "generator_ema")  # absent when 0 (False)
 
 
 def model_dict(model: ModelSettings) -> dict:

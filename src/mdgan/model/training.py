@@ -127,7 +127,8 @@ def train_iteration(
             stretch_ang = destandardise(stretch, mean_ang, std_ang)
             loss_g = loss_g + matching_loss(stretch_ang, match, t.match_weight, t.match_alpha2_weight,
                                             t.match_van_hove_weight, t.match_cross_axis_weight,
-                                            t.match_van_hove_log_weight, t.match_msd_per_axis)
+                                            t.match_van_hove_log_weight, t.match_msd_per_axis,
+                                            t.match_alpha2_axes)
         if coarse is not None:
             terms = coarse.generator_terms(stretch)
             loss_g = loss_g + coarse.weight * terms.sum()
