@@ -232,7 +232,9 @@ def plot_van_hove(
     ax_a2.set_xlabel("lag time t (ps)")
     ax_a2.set_ylabel("non-Gaussian parameter α$_2$ (dimensionless)")
     ax_a2.set_title("(b) non-Gaussian parameter", loc="left")
-    ax_a2.legend(fontsize="small")
+    low, high = ax_a2.get_ylim()
+    ax_a2.set_ylim(low, high + 0.5 * (high - low))  # headroom: the legend sits above the curves
+    ax_a2.legend(fontsize="small", loc="upper right")
     for ax in (ax_vh, ax_a2):
         ax.grid(True, alpha=0.3)
     return fig
