@@ -111,7 +111,7 @@ def plot_msd(
     ax_d.set_xlabel("lag time t (ps)")
     ax_d.set_ylabel("local D(t) = (dMSD/dt) / 6 (cm$^2$/s)")
     ax_d.set_title("(b) local diffusion coefficient", loc="left")
-    ax_d.legend(fontsize="x-small", loc="upper left")
+    ax_d.legend(fontsize="x-small", loc="lower right")  # the short lags lie low and to the left, the plateau above
     return fig
 
 
