@@ -319,25 +319,38 @@ def test_per_axis_msd_matching_off_leaves_the_settings_record_as_it_was():
     assert training_dict(TrainingSettings(match_msd_per_axis=True))["match_msd_per_axis"] is True
 
 
-def test_per_axis_alpha2_is_blind_to_a_preferred_axis_and_sees_hops():
-    """A Gaussian with variances 1 : 3 : 1 has a 3D alpha2 of 6/5 * 11/25 - 2/5 = 0.128 and a per-axis
-    alpha2 of 0; a Laplace-distributed step along each axis (1D alpha2 of 1 at lag 1) has a per-axis
-    one of 1. Matching the per-axis alpha2 gives the anisotropic Gaussian no
-    gain over the isotropic one."""
-    from mdgan.model.matching import alpha2_per_axis, axis_fourth_moments, displacement_products
+def test_scaled_alpha2_is_blind_to_a_preferred_axis_and_sees_hops_and_mobile_ions():
+    """A Gaussian with variances 1 : 3 : 1 has a 3D alpha2 of 6/5 * 11/25 - 2/5 = 0.128, the scaled one
+    0; independent Laplace steps along each axis (1D alpha2 1) give 0.6 for both. Ions of two
+    mobilities (every axis of a row scaled alike) give the 3D alpha2 when the axes are alike, and the
+    same value when one axis is stretched. Matching the scaled alpha2 gives the anisotropic Gaussian
+    no gain over the isotropic one."""
+    from mdgan.model.matching import alpha2_scaled_axes, displacement_products, squared_products
+
+    def scaled(x):
+        x = torch.from_numpy(x)
+        return alpha2_scaled_axes(displacement_products(x, (1,))[:, :3], squared_products(x, (1,))).item()
+
+    def target(x):
+        return match_target(x.reshape(-1, 3).astype(np.float32), np.full(x.shape[0], x.shape[1]), np.zeros(3),
+                            np.ones(3), (1,))
 
     rng = np.random.default_rng(11)
     gaussian = rng.normal(size=(64, 400, 3))
-    anisotropic = torch.from_numpy(gaussian * np.sqrt([1.0, 3.0, 1.0]))
-    x2 = displacement_products(anisotropic, (1,))[:, :3]
-    assert alpha2_per_axis(x2, axis_fourth_moments(anisotropic, (1,))).item() == pytest.approx(0.0, abs=0.02)
-    target = match_target(gaussian.reshape(-1, 3).astype(np.float32), np.full(64, 400), np.zeros(3), np.ones(3), (1,))
-    assert target.alpha2.item() == pytest.approx(0.0, abs=0.02)
-    assert matching_loss(anisotropic, target, 0.0, 1.0).item() == pytest.approx(0.128**2, rel=0.2)
-    assert matching_loss(anisotropic, target, 0.0, 1.0, alpha2_axes=True).item() < 1e-3
-    laplace = rng.laplace(size=(64, 400, 3))
-    hops = match_target(laplace.reshape(-1, 3).astype(np.float32), np.full(64, 400), np.zeros(3), np.ones(3), (1,))
-    assert hops.alpha2_axes.item() == pytest.approx(1.0, abs=0.1)
+    anisotropic = gaussian * np.sqrt([1.0, 3.0, 1.0])
+    assert scaled(anisotropic) == pytest.approx(0.0, abs=0.02)
+    isotropic = target(gaussian)
+    assert isotropic.alpha2.item() == pytest.approx(0.0, abs=0.02)
+    assert matching_loss(torch.from_numpy(anisotropic), isotropic, 0.0, 1.0).item() == pytest.approx(0.128**2, rel=0.2)
+    assert matching_loss(torch.from_numpy(anisotropic), isotropic, 0.0, 1.0, alpha2_axes=True).item() < 1e-3
+    laplace = target(rng.laplace(size=(64, 400, 3)))
+    assert laplace.alpha2_axes.item() == pytest.approx(0.6, abs=0.06)
+    assert laplace.alpha2.item() == pytest.approx(0.6, abs=0.06)
+    mobility = rng.choice([0.5, 1.5], size=(64, 1, 1))  # alpha2 = <s^4> / <s^2>^2 - 1, about 0.64
+    mixed = target(gaussian * mobility)
+    assert mixed.alpha2_axes.item() == pytest.approx(mixed.alpha2.item(), abs=0.01)
+    assert mixed.alpha2.item() == pytest.approx(np.mean(mobility**4) / np.mean(mobility**2) ** 2 - 1, abs=0.05)
+    assert scaled(gaussian * mobility * np.sqrt([1.0, 3.0, 1.0])) == pytest.approx(mixed.alpha2_axes.item(), abs=0.02)
 
 
 def test_per_axis_alpha2_matching_off_leaves_the_settings_record_as_it_was():

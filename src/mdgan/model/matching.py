@@ -27,7 +27,7 @@ VAN_HOVE_ORIGIN_STRIDE = 4  # generated displacements from every 4th origin: a q
 class MatchTarget:
     """The training runs' statistics at ``lags`` (records, ascending): MSD (A^2), alpha2(t),
     ``msd_axes_ang2`` (lags, 3): the MSD along x, y and z (A^2), ``alpha2_axes`` (lags,): alpha2 of the
-    displacement along each axis, averaged over the axes (:func:`alpha2_per_axis`),
+    displacement with each axis scaled to unit variance (:func:`alpha2_scaled_axes`),
     ``axis_correlation`` (lags, 3): the correlation coefficients of the displacement's xy, xz and yz
     components and, for van Hove matching, ``quantiles_ang`` (lags, VAN_HOVE_LEVELS, 3): quantiles of
     the displacement along each axis (A), the self van Hove function per axis; for log van Hove
@@ -93,19 +93,27 @@ def displacement_products(increments_ang: torch.Tensor, lags: tuple[int, ...]) -
     return torch.stack(rows)
 
 
-def axis_fourth_moments(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> torch.Tensor:
-    """(lags, 3) mean over every origin and row of the displacement's x^4, y^4, z^4 (A^4) of (rows,
-    records, 3) increments. Differentiable."""
+def squared_products(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> torch.Tensor:
+    """(lags, 3, 3) mean over every origin and row of the products of the displacement's squared
+    components, <x_i^2 x_j^2> (A^4), of (rows, records, 3) increments. Differentiable."""
     pos = positions_from_increments(increments_ang)
-    return torch.stack([((pos[:, n:] - pos[:, :-n]) ** 4).mean(dim=(0, 1)) for n in lags])
+    rows = []
+    for n in lags:
+        d2 = ((pos[:, n:] - pos[:, :-n]) ** 2).reshape(-1, 3)
+        rows.append(d2.T @ d2 / d2.shape[0])
+    return torch.stack(rows)
 
 
-def alpha2_per_axis(x2: torch.Tensor, x4: torch.Tensor) -> torch.Tensor:
-    """(lags,) mean over the axes of the 1D non-Gaussian parameter <x^4> / (3 <x^2>^2) - 1, from (lags, 3)
-    second and fourth moments. For an isotropic distribution it equals the 3D alpha2; unlike the 3D
-    one it is 0 for every Gaussian, also one whose axes have different variances (the 3D alpha2 of a
-    Gaussian with variances 1 : 3 : 1 is 0.13), so matching it cannot be met by a preferred axis."""
-    return (x4 / (3.0 * x2**2) - 1.0).mean(dim=-1)
+def alpha2_scaled_axes(msd_axes: torch.Tensor, squared: torch.Tensor) -> torch.Tensor:
+    """(lags,) the 3D non-Gaussian parameter of the displacement with each axis scaled to unit
+    variance, <r~^4> / 15 - 1 with r~^2 = sum_i x_i^2 / <x_i^2>, from the MSD along each axis (lags, 3)
+    and :func:`squared_products` (lags, 3, 3). It is 0.6 x the axes' mean 1D
+    alpha2 (<x^4> / (3 <x^2>^2) - 1: heavy tails along an axis) + 0.4 x their mean <x^2 y^2> /
+    (<x^2> <y^2>) - 1 (ions that move far along one axis move far along the others: ions of different
+    mobility). Where the axes' MSDs are equal it is the 3D alpha2; unlike that it is 0 for every
+    Gaussian, also one whose axes have different variances (3D alpha2 of variances 1 : 3 : 1: 0.13), so
+    a generator cannot meet it by moving faster along one axis."""
+    return (squared / (msd_axes[:, :, None] * msd_axes[:, None, :])).sum(dim=(1, 2)) / 15.0 - 1.0
 
 
 def axis_correlation(products: torch.Tensor) -> torch.Tensor:
@@ -157,7 +165,7 @@ def match_target(
     ends = np.cumsum(lengths)
     sums = np.zeros((2, len(lags)))
     product_sums = np.zeros((len(lags), 6))
-    fourth_sums = np.zeros((len(lags), 3))
+    squared_sums = np.zeros((len(lags), 3, 3))
     counts = np.zeros(len(lags))
     displacements: list[list[np.ndarray]] = [[] for _ in lags]
     for start, end in zip(ends - lengths, ends):
@@ -174,7 +182,7 @@ def match_target(
         sums[0, usable] += r2.numpy() * n_origins
         sums[1, usable] += r4.numpy() * n_origins
         product_sums[usable] += displacement_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None]
-        fourth_sums[usable] += axis_fourth_moments(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None]
+        squared_sums[usable] += squared_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None, None]
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
     quantiles = abs_quantiles = None  # numpy: torch.quantile refuses inputs over 2^24 values
@@ -186,10 +194,10 @@ def match_target(
         levels = abs_quantile_levels().numpy()
         abs_quantiles = torch.from_numpy(np.stack([np.quantile(np.abs(d), levels, axis=0) for d in pooled]))
     products = torch.from_numpy(product_sums / counts[:, None])
-    fourth = torch.from_numpy(fourth_sums / counts[:, None])
+    squared = torch.from_numpy(squared_sums / counts[:, None, None])
     return MatchTarget(lags=tuple(lags), msd_ang2=r2, alpha2=alpha2_from_moments(r2, r4), quantiles_ang=quantiles,
                        abs_quantiles_ang=abs_quantiles, axis_correlation=axis_correlation(products),
-                       msd_axes_ang2=products[:, :3], alpha2_axes=alpha2_per_axis(products[:, :3], fourth))
+                       msd_axes_ang2=products[:, :3], alpha2_axes=alpha2_scaled_axes(products[:, :3], squared))
 
 
 def van_hove_distance(quantiles_ang: torch.Tensor, target_ang: torch.Tensor) -> torch.Tensor:
@@ -232,9 +240,9 @@ def matching_loss(
     axis pairs of the squared difference of the displacement components' correlation coefficients
     (:func:`axis_correlation`): per-axis statistics cannot see axes that move together, i.e. a
     preferred diagonal direction; + van_hove_log_weight * :func:`log_van_hove_distance` (needs
-    ``target.abs_quantiles_ang``). With ``alpha2_axes`` the alpha2 term compares :func:`alpha2_per_axis`
-    (``target.alpha2_axes``) instead of the 3D alpha2, which a generator can raise by giving one axis a
-    larger MSD than the others.
+    ``target.abs_quantiles_ang``). With ``alpha2_axes`` the alpha2 term compares
+    :func:`alpha2_scaled_axes` (``target.alpha2_axes``) instead of the 3D alpha2, which a generator can
+    raise by giving one axis a larger MSD than the others.
 
     stretch_ang: (batch, records, 3) generated increments in A per record, records >= the longest lag.
     """
@@ -245,8 +253,8 @@ def matching_loss(
     else:
         loss = msd_weight * torch.log(r2 / target.msd_ang2.to(r2.device)).pow(2).mean()
     if alpha2_weight > 0 and alpha2_axes:
-        x2 = displacement_products(stretch_ang.double(), target.lags)[:, :3]
-        alpha2 = alpha2_per_axis(x2, axis_fourth_moments(stretch_ang.double(), target.lags))
+        msd_axes = displacement_products(stretch_ang.double(), target.lags)[:, :3]
+        alpha2 = alpha2_scaled_axes(msd_axes, squared_products(stretch_ang.double(), target.lags))
         loss = loss + alpha2_weight * (alpha2 - target.alpha2_axes.to(r2.device)).pow(2).mean()
     elif alpha2_weight > 0:
         alpha2_target = target.alpha2.to(r2.device)
