@@ -244,8 +244,8 @@ def test_van_hove_matching_off_leaves_the_settings_record_as_it_was():
 @pytest.mark.parametrize("term", ["match_van_hove_weight", "match_van_hove_log_weight", "match_msd_per_axis",
                                   "match_alpha2_axes"])
 def test_training_with_one_matching_term_runs(tmp_path, term):
-    """Each term alone (the per-axis MSD term with the MSD weight as its weight, the per-axis alpha2
-    term with the alpha2 weight) trains."""
+    """Each term alone (the per-axis MSD term with the MSD weight as its weight, the scaled alpha2 term
+    with the alpha2 weight) trains."""
     rng = np.random.default_rng(0)
     series = rng.normal(size=(4 * 40, 3)).astype(np.float32)
     windows = np.stack([series[i : i + 8] for i in range(0, 32, 4)])
@@ -353,7 +353,7 @@ def test_scaled_alpha2_is_blind_to_a_preferred_axis_and_sees_hops_and_mobile_ion
     assert scaled(gaussian * mobility * np.sqrt([1.0, 3.0, 1.0])) == pytest.approx(mixed.alpha2_axes.item(), abs=0.02)
 
 
-def test_per_axis_alpha2_matching_off_leaves_the_settings_record_as_it_was():
+def test_scaled_alpha2_matching_off_leaves_the_settings_record_as_it_was():
     from mdgan.model.settings import training_dict
 
     assert "match_alpha2_axes" not in training_dict(TrainingSettings())

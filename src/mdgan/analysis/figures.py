@@ -183,7 +183,8 @@ def plot_ion_paths(
     (b) MD-GAN. Each path starts inside the cell; lines are the paths themselves (3D Line objects).
     Both panels share their axis limits (the cell and every path), so they are drawn to one scale."""
     fig = plt.figure(figsize=(11.0, 5.2), layout="constrained")
-    panels = (("(a) MD", paths_in_cell(md_paths_ang, cell_ang)), ("(b) MD-GAN", paths_in_cell(generated_paths_ang, cell_ang)))
+    panels = (("(a) MD", paths_in_cell(md_paths_ang, cell_ang)),
+              ("(b) MD-GAN", paths_in_cell(generated_paths_ang, cell_ang)))
     corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ cell_ang
     points = np.concatenate([corners] + [paths.reshape(-1, 3) for _, paths in panels])
     low, high = points.min(axis=0), points.max(axis=0)

@@ -182,7 +182,8 @@ def match_target(
         sums[0, usable] += r2.numpy() * n_origins
         sums[1, usable] += r4.numpy() * n_origins
         product_sums[usable] += displacement_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None]
-        squared_sums[usable] += squared_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None, None]
+        track_squared = squared_products(inc[None], tuple(lags[i] for i in usable)).numpy()
+        squared_sums[usable] += track_squared * n_origins[:, None, None]
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
     quantiles = abs_quantiles = None  # numpy: torch.quantile refuses inputs over 2^24 values

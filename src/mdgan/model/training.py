@@ -177,7 +177,7 @@ def train(
         match = match_target(*series, standardization["mean_ang"], standardization["std_ang"], lags,
                              van_hove=t.match_van_hove_weight > 0, van_hove_log=t.match_van_hove_log_weight > 0)
         if log:
-            log.info("statistic matching at lags %s records: MSD %s A^2, alpha2 %s, along each axis %s", lags,
+            log.info("statistic matching at lags %s records: MSD %s A^2, alpha2 %s, with the axes scaled %s", lags,
                      np.array2string(match.msd_ang2.numpy(), precision=3),
                      np.array2string(match.alpha2.numpy(), precision=2),
                      np.array2string(match.alpha2_axes.numpy(), precision=2))
