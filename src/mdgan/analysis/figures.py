@@ -167,12 +167,14 @@ def paths_in_cell(paths_ang: np.ndarray, cell_ang: np.ndarray) -> np.ndarray:
     return paths_ang + shift[:, None, :]
 
 
+UNIT_CUBE_CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
+
+
 def _draw_cell(ax, cell_ang: np.ndarray) -> None:
-    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
     for a in range(8):
         for b in range(a + 1, 8):
-            if np.sum(np.abs(corners[a] - corners[b])) == 1:
-                edge = corners[[a, b]] @ cell_ang
+            if np.sum(np.abs(UNIT_CUBE_CORNERS[a] - UNIT_CUBE_CORNERS[b])) == 1:
+                edge = UNIT_CUBE_CORNERS[[a, b]] @ cell_ang
                 ax.plot(edge[:, 0], edge[:, 1], edge[:, 2], color="0.5", lw=0.8)
 
 
@@ -185,8 +187,7 @@ def plot_ion_paths(
     fig = plt.figure(figsize=(11.0, 5.2), layout="constrained")
     panels = (("(a) MD", paths_in_cell(md_paths_ang, cell_ang)),
               ("(b) MD-GAN", paths_in_cell(generated_paths_ang, cell_ang)))
-    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ cell_ang
-    points = np.concatenate([corners] + [paths.reshape(-1, 3) for _, paths in panels])
+    points = np.concatenate([UNIT_CUBE_CORNERS @ cell_ang] + [paths.reshape(-1, 3) for _, paths in panels])
     low, high = points.min(axis=0), points.max(axis=0)
     for index, (title, paths) in enumerate(panels):
         ax = fig.add_subplot(1, 2, index + 1, projection="3d")

@@ -93,24 +93,26 @@ def displacement_products(increments_ang: torch.Tensor, lags: tuple[int, ...]) -
     return torch.stack(rows)
 
 
-def squared_products(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> torch.Tensor:
-    """(lags, 3, 3) mean over every origin and row of the products of the displacement's squared
-    components, <x_i^2 x_j^2> (A^4), of (rows, records, 3) increments. Differentiable."""
+def squared_products(increments_ang: torch.Tensor, lags: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean over every origin and row of (rows, records, 3) increments, in one pass: the MSD along each
+    axis, <x_i^2> (lags, 3; A^2), and the products of the displacement's squared components,
+    <x_i^2 x_j^2> (lags, 3, 3; A^4). Differentiable."""
     pos = positions_from_increments(increments_ang)
-    rows = []
+    msd_axes, products = [], []
     for n in lags:
         d2 = ((pos[:, n:] - pos[:, :-n]) ** 2).reshape(-1, 3)
-        rows.append(d2.T @ d2 / d2.shape[0])
-    return torch.stack(rows)
+        msd_axes.append(d2.mean(dim=0))
+        products.append(d2.T @ d2 / d2.shape[0])
+    return torch.stack(msd_axes), torch.stack(products)
 
 
 def alpha2_scaled_axes(msd_axes: torch.Tensor, squared: torch.Tensor) -> torch.Tensor:
     """(lags,) the 3D non-Gaussian parameter of the displacement with each axis scaled to unit
     variance, <r~^4> / 15 - 1 with r~^2 = sum_i x_i^2 / <x_i^2>, from the MSD along each axis (lags, 3)
-    and :func:`squared_products` (lags, 3, 3). It is 0.6 x the axes' mean 1D
-    alpha2 (<x^4> / (3 <x^2>^2) - 1: heavy tails along an axis) + 0.4 x their mean <x^2 y^2> /
-    (<x^2> <y^2>) - 1 (ions that move far along one axis move far along the others: ions of different
-    mobility). Where the axes' MSDs are equal it is the 3D alpha2; unlike that it is 0 for every
+    and the products of their squares (lags, 3, 3), both from :func:`squared_products`. It is 0.6 x the
+    axes' mean 1D alpha2 (<x^4> / (3 <x^2>^2) - 1: heavy tails along an axis) + 0.4 x their mean
+    <x^2 y^2> / (<x^2> <y^2>) - 1 (ions that move far along one axis move far along the others: ions of
+    different mobility). Where the axes' MSDs are equal it is the 3D alpha2; unlike that it is 0 for every
     Gaussian, also one whose axes have different variances (3D alpha2 of variances 1 : 3 : 1: 0.13), so
     a generator cannot meet it by moving faster along one axis."""
     return (squared / (msd_axes[:, :, None] * msd_axes[:, None, :])).sum(dim=(1, 2)) / 15.0 - 1.0
@@ -182,7 +184,7 @@ def match_target(
         sums[0, usable] += r2.numpy() * n_origins
         sums[1, usable] += r4.numpy() * n_origins
         product_sums[usable] += displacement_products(inc[None], tuple(lags[i] for i in usable)).numpy() * n_origins[:, None]
-        track_squared = squared_products(inc[None], tuple(lags[i] for i in usable)).numpy()
+        track_squared = squared_products(inc[None], tuple(lags[i] for i in usable))[1].numpy()
         squared_sums[usable] += track_squared * n_origins[:, None, None]
         counts[usable] += n_origins
     r2, r4 = torch.from_numpy(sums[0] / counts), torch.from_numpy(sums[1] / counts)
@@ -254,8 +256,7 @@ def matching_loss(
     else:
         loss = msd_weight * torch.log(r2 / target.msd_ang2.to(r2.device)).pow(2).mean()
     if alpha2_weight > 0 and alpha2_axes:
-        msd_axes = displacement_products(stretch_ang.double(), target.lags)[:, :3]
-        alpha2 = alpha2_scaled_axes(msd_axes, squared_products(stretch_ang.double(), target.lags))
+        alpha2 = alpha2_scaled_axes(*squared_products(stretch_ang.double(), target.lags))
         loss = loss + alpha2_weight * (alpha2 - target.alpha2_axes.to(r2.device)).pow(2).mean()
     elif alpha2_weight > 0:
         alpha2_target = target.alpha2.to(r2.device)
