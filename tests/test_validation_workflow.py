@@ -42,6 +42,8 @@ def test_protocol_runs_on_the_tiny_config(tmp_path):
         scores = pd.read_csv(model / "checkpoint_scores.csv")
         assert scores["iteration"].tolist() == [2, 4] and scores["selected"].sum() == 1
         assert (scores[["rms_alpha2_diff", "max_abs_alpha2_diff"]] >= 0).all().all()  # the shape, beside the MSD
+        # and per axis: the isotropic ratio lies between the axes' ratios at each lag
+        assert (scores["rms_log_msd_per_axis_ratio"] >= scores["rms_log_msd_ratio"] / np.sqrt(3) - 1e-12).all()
         best = scores.loc[scores["rms_log_msd_ratio"].idxmin(), "iteration"]
         best_scores.append(scores["rms_log_msd_ratio"].min())
         selected = torch.load(model / "selected_generator.pt", weights_only=True)

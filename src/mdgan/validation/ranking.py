@@ -1,6 +1,8 @@
 """How checkpoints are ranked by their selection-part scores (the columns of checkpoint_scores.csv,
 ``mdgan.validation.selection``): method "msd" by the RMS ln MSD ratio, "msd_alpha2" by the sum of the
-MSD and alpha2 RMS values, "msd_alpha2_axes" adds the axis correlation's, "final" takes the last ones.
+MSD and alpha2 RMS values, "msd_alpha2_axes" adds the axis correlation's; "msd_per_axis_alpha2" and
+"msd_per_axis_alpha2_axes" take the MSD along each axis in place of the isotropic one (a replica whose
+motion prefers an axis scores worse); "final" takes the last ones.
 Plain tables, no model: the comparison reads each replica's score with it."""
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ SCORED_BY = {  # method -> the columns of checkpoint_scores it sums (smallest wi
     "msd": ["rms_log_msd_ratio"],
     "msd_alpha2": ["rms_log_msd_ratio", "rms_alpha2_diff"],
     "msd_alpha2_axes": ["rms_log_msd_ratio", "rms_alpha2_diff", "rms_axis_correlation_diff"],
+    "msd_per_axis_alpha2": ["rms_log_msd_per_axis_ratio", "rms_alpha2_diff"],
+    "msd_per_axis_alpha2_axes": ["rms_log_msd_per_axis_ratio", "rms_alpha2_diff", "rms_axis_correlation_diff"],
 }
 
 

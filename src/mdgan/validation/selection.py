@@ -1,6 +1,7 @@
 """Checkpoint choice on the selection part only: each saved generator checkpoint makes a short batch,
-scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss).
-Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags (the selection
+scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss),
+isotropic and along each Cartesian axis (a preferred axis, or a wrong ratio of the axes' D, that the
+isotropic MSD does not see). Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags (the selection
 part's measure of the displacement distribution's shape) and the same for the axis correlation (do ions
 move along diagonals?). How the methods rank these scores: ``mdgan.validation.ranking``."""
 
@@ -21,13 +22,19 @@ from mdgan.errors import InputError
 
 def msd_mismatch(md: MSDCurve, generated: MSDCurve) -> dict:
     """RMS and largest |ln(generated / MD)| over the lags (each decade weighs the same on a log grid),
-    and the ratio at the longest lag."""
+    the ratio at the longest lag and, where both curves hold per-axis MSDs, the RMS and largest
+    |ln(generated / MD)| along the axes, over lags and axes."""
     log_ratio = np.log(generated.msd_ang2 / md.msd_ang2)
-    return {
+    out = {
         "rms_log_msd_ratio": float(np.sqrt(np.mean(log_ratio**2))),
         "max_abs_log_msd_ratio": float(np.max(np.abs(log_ratio))),
         "msd_ratio_longest_lag": float(np.exp(log_ratio[-1])),
     }
+    if md.msd_axes_ang2 is not None and generated.msd_axes_ang2 is not None:
+        axes_log_ratio = np.log(generated.msd_axes_ang2 / md.msd_axes_ang2)  # (lags, 3)
+        out["rms_log_msd_per_axis_ratio"] = float(np.sqrt(np.mean(axes_log_ratio**2)))
+        out["max_abs_log_msd_per_axis_ratio"] = float(np.max(np.abs(axes_log_ratio)))
+    return out
 
 
 def shape_mismatch(md: DisplacementStats, generated: DisplacementStats) -> dict:
