@@ -14,7 +14,9 @@ Cases (each in its own working directory under --out, with a full config of abso
              D (D_x + D_y) / 2 and D_z / D_inplane each within 10% of the exact ones, then the synthetic
              case's MSD, Wasserstein, alpha2 and axis-correlation targets.
   lgps       config/lgps.yaml with validation on: trained on run1, checkpoints on the first 30% of
-             run2, compared with the rest of run2 and run3; target: MSD within 25% over 0.1-5 ps.
+             run2, compared with the rest of run2 and run3; targets: MSD within 25% over 0.1-5 ps;
+             alpha2 beyond the window within the MD's run-to-run spread (its largest deviation from
+             the held-out MD's at most the training run's own, at the lags beyond the window).
 A D target's value carries its 1-sigma error (value_err: over the replicate models where the validation
 trained two or more, else over what comparison.csv's errors cover); verdict "undecided" where the
 threshold lies within two errors of the value. Each MSD and alpha2 target also gets a reference row

@@ -163,8 +163,16 @@ def test_training_md_in_the_targets_and_the_figure(walk_comparison):
     msd = table[table["quantity"] == "msd_ang2"]
     window_ps = grid.window_records * grid.record_dt_ps
     targets = targets_table(table, window_ps, grid.record_dt_ps, "lgps", ("walk",))
-    assert targets["generator"].tolist() == ["walk", "training MD (perfect model)"]
+    assert targets["generator"].tolist() == ["walk", "training MD (perfect model)", "walk"]
     assert "not a generator" in targets["note"].iloc[1]
+    alpha = table[(table["quantity"] == "alpha2") & (table["region"] != "inside window")]
+    spread = alpha[np.isfinite(alpha["training_md"])]
+    assert len(spread) and len(spread) < len(alpha)  # the training run supports only the shorter lags
+    alpha2_row = targets.iloc[2]
+    assert alpha2_row["target"] == "alpha2 beyond the window within the MD's run-to-run spread"
+    assert alpha2_row["value"] == pytest.approx(np.max(np.abs(alpha["walk"] - alpha["heldout"])))
+    assert alpha2_row["threshold"] == pytest.approx(np.max(np.abs(spread["training_md"] - spread["heldout"])))
+    assert alpha2_row["met"] == (alpha2_row["value"] <= alpha2_row["threshold"])
     inside = (msd["lag_ps"] >= 0.1) & np.isfinite(msd["training_md_ratio"])  # supported lags only, no NaN
     assert targets["value"].iloc[1] == pytest.approx(np.max(np.abs(msd.loc[inside, "training_md_ratio"] - 1)))
     assert targets_table(plain, window_ps, grid.record_dt_ps, "lgps", ("walk",))["generator"].tolist() == ["walk"]
