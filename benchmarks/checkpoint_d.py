@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Does the selection part's score rank the checkpoints by their long-time D? Every saved checkpoint of
+every replica of a validation run, its selection-part scores (checkpoint_scores.csv) beside its D per
+axis from a fresh batch of generated ions, over the exact D per axis where the config gives it
+(``validation.ground_truth_D_axes_cm2_s``), else over the held-out MD's (comparison.csv).
+
+Each checkpoint generates ``--ions`` ions of the validation's length (its ``generation`` settings, seed
+0); D along each axis is the slope / 2 of a straight-line fit to that axis' MSD over ``--fit-ps`` (error
+over the ions). Then, for each score column, Spearman's rank correlation over all checkpoints between
+the score and the D's largest |ln(D / reference)| over the normal axis, the in-plane mean and their
+ratio, and the same for the sum that each checkpoint-selection method ranks by
+(``mdgan.validation.ranking.SCORED_BY``): a score that ranks the D has a clearly positive one. Reads a validation run as bench_fidelity.py
+--out makes it:
+
+    python benchmarks/checkpoint_d.py benchmarks/out/variant/anisotropic [--ions 256] [--fit-ps 50 250]
+
+About 20 s of CPU per checkpoint of the anisotropic case at 256 ions x 500 ps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from mdgan.analysis.diffusion import fit_line  # noqa: E402
+from mdgan.analysis.msd import msd_samples  # noqa: E402
+from mdgan.model.device import choose_device  # noqa: E402
+from mdgan.model.generation import generate_positions  # noqa: E402
+from mdgan.model.generator_file import load_generators  # noqa: E402
+from mdgan.model.settings import GenerationSettings, settings_from_dict  # noqa: E402
+from mdgan.validation.comparison import axis_d_quantity  # noqa: E402
+from mdgan.validation.ranking import SCORED_BY  # noqa: E402
+
+CM2_S_PER_ANG2_PS = 1e-4
+
+
+def reference_d(work: Path, config: dict) -> tuple[np.ndarray, str]:
+    """The exact D per axis (x, y, z; cm^2/s) where the config gives it, else the held-out MD's."""
+    exact = config["validation"].get("ground_truth_D_axes_cm2_s")
+    if exact:
+        return np.array([exact[a] for a in "xyz"]), "exact D"
+    table = pd.read_csv(work / "results/validation/comparison.csv").set_index("quantity")
+    return np.array([table.loc[axis_d_quantity(a), "heldout"] for a in "xyz"]), "held-out MD's D"
+
+
+def checkpoint_d(generator, stats: dict, settings: GenerationSettings, fit_ps: tuple[float, float],
+                 device) -> tuple[np.ndarray, np.ndarray]:
+    """D along x, y, z (cm^2/s) and their errors over the ions, from ``settings.n_ions`` generated ions."""
+    dt_ps = float(stats["record_dt_ps"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "positions.npy"
+        n_records, _ = generate_positions([generator], stats, np.zeros((settings.n_ions, 3)), settings, path,
+                                          device, progress=False)
+        lo, hi = (max(1, round(t / dt_ps)) for t in fit_ps)
+        if hi >= n_records:
+            raise SystemExit(f"--fit-ps {fit_ps[1]} ps lies beyond the {n_records * dt_ps:g} ps generated")
+        lags = np.unique(np.round(np.geomspace(lo, hi, 12)).astype(np.int64))
+        samples = msd_samples(np.load(path, mmap_mode="r"), lags, dt_ps)
+    fits = [fit_line(samples.along(k)) for k in range(3)]
+    d = np.array([slope / 2 for slope, _, _ in fits]) * CM2_S_PER_ANG2_PS
+    err = np.array([slope_err / 2 for _, slope_err, _ in fits]) * CM2_S_PER_ANG2_PS
+    return d, err
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workdir", type=Path, help="a validation working directory (bench_fidelity.py --out DIR/<case>)")
+    parser.add_argument("--ions", type=int, default=256, help="generated ions per checkpoint")
+    parser.add_argument("--fit-ps", type=float, nargs=2, default=(50.0, 250.0), help="lags of the D fit, ps")
+    args = parser.parse_args()
+    config = yaml.safe_load((args.workdir / "config.yaml").read_text())
+    reference, what = reference_d(args.workdir, config)
+    generation = {**config["generation"], **config["validation"].get("generation", {}), "n_ions": args.ions}
+    settings = settings_from_dict(GenerationSettings, generation)
+    device = choose_device("auto")
+    rows = []
+    for model in sorted((args.workdir / "results/validation/model").glob("replica*")):
+        scores = pd.read_csv(model / "checkpoint_scores.csv").set_index("iteration")
+        generators, stats = load_generators(model / "generator.pt", 10**9, device)
+        for iteration, generator in generators:
+            d, err = checkpoint_d(generator, stats, settings, tuple(args.fit_ps), device)
+            ratio = d / reference
+            inplane = (d[0] + d[1]) / (reference[0] + reference[1])
+            rows.append({"replica": model.name, "iteration": iteration,
+                         **{f"D_{a}": r for a, r in zip("xyz", ratio)},
+                         "D_inplane": inplane, "ratio": ratio[2] / inplane,
+                         "D_err_max": float(np.max(err / reference)),
+                         **scores.loc[iteration].drop(labels=["selected"], errors="ignore").to_dict(),
+                         "selected": bool(scores.loc[iteration].get("selected", False))})
+    table = pd.DataFrame(rows)
+    table["worst_log_D"] = np.abs(np.log(table[["D_z", "D_inplane", "ratio"]])).max(axis=1)
+    shown = ["replica", "iteration", "D_x", "D_y", "D_z", "D_inplane", "ratio", "D_err_max", "worst_log_D",
+             *[c for c in table.columns if c.startswith("rms_")], "selected"]
+    print(f"D over the {what}, fitted over {args.fit_ps[0]:g}-{args.fit_ps[1]:g} ps, {args.ions} ions per checkpoint")
+    print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\nSpearman rank correlation with worst_log_D over the {len(table)} checkpoints:")
+    scores = {c: table[c] for c in table.columns if c.startswith("rms_")}
+    scores |= {f"method {m}": table[cols].sum(axis=1) for m, cols in SCORED_BY.items() if set(cols) <= set(table)}
+    for name, score in scores.items():
+        print(f"  {name:40s} {score.rank().corr(table['worst_log_D'].rank()):+.2f}")
+
+
+if __name__ == "__main__":
+    main()
