@@ -1,9 +1,10 @@
 """Checkpoint choice on the selection part only: each saved generator checkpoint makes a short batch,
 scored by its MSD mismatch with the selection MD over log-spaced lags (never by the critic loss),
 isotropic and along each Cartesian axis (a preferred axis, or a wrong ratio of the axes' D, that the
-isotropic MSD does not see). Beside it, the RMS and largest alpha2 difference from the selection MD at the same lags (the selection
-part's measure of the displacement distribution's shape) and the same for the axis correlation (do ions
-move along diagonals?). How the methods rank these scores: ``mdgan.validation.ranking``."""
+isotropic MSD does not see). Beside it, the RMS and largest alpha2 difference from the selection MD at
+the same lags (the selection part's measure of the displacement distribution's shape) and the same for
+the axis correlation (do ions move along diagonals?). How the methods rank these scores:
+``mdgan.validation.ranking``."""
 
 from __future__ import annotations
 

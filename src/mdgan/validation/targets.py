@@ -48,28 +48,19 @@ def d_deviation(table: pd.DataFrame, name: str) -> tuple[float, float, str]:
     return float(abs(row[f"{name}_ratio"].iloc[0] - 1.0)), err, reference
 
 
-def heldout_deviation(table: pd.DataFrame, quantity: str, name: str,
-                      supported_only: bool = False) -> tuple[float, float, float, int]:
+def heldout_deviation(table: pd.DataFrame, quantity: str, name: str, supported_only: bool = False,
+                      beyond_window: bool = False) -> tuple[float, float, float, int]:
     """Largest |value of ``name`` - value of the held-out MD| over the compared lags of a per-lag
     ``quantity`` without ratios (``alpha2``, ``axis_correlation``; the held-out MD's finite), the
     shortest and longest such lag and their number. ``supported_only``: skip the lags where ``name``
-    has none (the training MD beyond its pieces) instead of returning NaN."""
+    has none (the training MD beyond its pieces) instead of returning NaN; ``beyond_window``: only the
+    lags beyond the training window (matched or not)."""
     rows = _rows(table, quantity)
     rows = rows[np.isfinite(rows["heldout"])]
+    if beyond_window:
+        rows = rows[rows["region"] != "inside window"]
     if supported_only:
         rows = rows[np.isfinite(rows[name])]
-    if rows.empty:
-        return float("nan"), float("nan"), float("nan"), 0
-    deviation = np.abs(rows[name].to_numpy() - rows["heldout"].to_numpy())
-    return float(np.max(deviation)), float(rows["lag_ps"].min()), float(rows["lag_ps"].max()), len(rows)
-
-
-def alpha2_beyond_window(table: pd.DataFrame, name: str) -> tuple[float, float, float, int]:
-    """Largest |alpha2 of ``name`` - alpha2 of the held-out MD| over the compared lags beyond the
-    training window (matched or not) where both are finite, the shortest and longest such lag and
-    their number (NaN, 0 where there are none)."""
-    rows = _rows(table, "alpha2")
-    rows = rows[(rows["region"] != "inside window") & np.isfinite(rows["heldout"]) & np.isfinite(rows[name])]
     if rows.empty:
         return float("nan"), float("nan"), float("nan"), 0
     deviation = np.abs(rows[name].to_numpy() - rows["heldout"].to_numpy())
@@ -245,10 +236,10 @@ def targets_table(
     else:
         msd_rows("MSD within 25%, 0.1-5 ps", 0.25, 0.1, 5.0, "")
         if TRAINING_MD in table and not _rows(table, "alpha2").empty:
-            spread, lo_md, hi_md, n_md = alpha2_beyond_window(table, TRAINING_MD)
+            spread, lo_md, hi_md, n_md = heldout_deviation(table, "alpha2", TRAINING_MD, True, beyond_window=True)
             target = "alpha2 beyond the window within the MD's run-to-run spread"
             for g in generators:
-                dev, lo, hi, n = alpha2_beyond_window(table, g)
+                dev, lo, hi, n = heldout_deviation(table, "alpha2", g, beyond_window=True)
                 rows.append({"target": target, "generator": g, "value": dev, "threshold": spread,
                              "note": f"max |alpha2 - that of the held-out MD| over {n} lags, {lo:.3g}-{hi:.4g} ps; "
                              f"threshold: the training run's, over {n_md} lags, {lo_md:.3g}-{hi_md:.4g} ps"})
