@@ -9,8 +9,8 @@ Each checkpoint generates ``--ions`` ions of the validation's length (its ``gene
 over the ions). Then, for each score column, Spearman's rank correlation over all checkpoints between
 the score and the D's largest |ln(D / reference)| over the normal axis, the in-plane mean and their
 ratio, and the same for the sum that each checkpoint-selection method ranks by
-(``mdgan.validation.ranking.SCORED_BY``): a score that ranks the D has a clearly positive one. Reads a validation run as bench_fidelity.py
---out makes it:
+(``mdgan.validation.ranking.SCORED_BY``): a score that ranks the D has a clearly positive one. Reads a
+validation run as bench_fidelity.py --out makes it:
 
     python benchmarks/checkpoint_d.py benchmarks/out/variant/anisotropic [--ions 256] [--fit-ps 50 250]
 
@@ -32,7 +32,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from mdgan.analysis.diffusion import fit_line  # noqa: E402
+from mdgan.analysis.diffusion import fit_diffusion  # noqa: E402
 from mdgan.analysis.msd import msd_samples  # noqa: E402
 from mdgan.model.device import choose_device  # noqa: E402
 from mdgan.model.generation import generate_positions  # noqa: E402
@@ -40,9 +40,6 @@ from mdgan.model.generator_file import load_generators  # noqa: E402
 from mdgan.model.settings import GenerationSettings, settings_from_dict  # noqa: E402
 from mdgan.validation.comparison import axis_d_quantity  # noqa: E402
 from mdgan.validation.ranking import SCORED_BY  # noqa: E402
-
-CM2_S_PER_ANG2_PS = 1e-4
-
 
 def reference_d(work: Path, config: dict) -> tuple[np.ndarray, str]:
     """The exact D per axis (x, y, z; cm^2/s) where the config gives it, else the held-out MD's."""
@@ -66,10 +63,8 @@ def checkpoint_d(generator, stats: dict, settings: GenerationSettings, fit_ps: t
             raise SystemExit(f"--fit-ps {fit_ps[1]} ps lies beyond the {n_records * dt_ps:g} ps generated")
         lags = np.unique(np.round(np.geomspace(lo, hi, 12)).astype(np.int64))
         samples = msd_samples(np.load(path, mmap_mode="r"), lags, dt_ps)
-    fits = [fit_line(samples.along(k)) for k in range(3)]
-    d = np.array([slope / 2 for slope, _, _ in fits]) * CM2_S_PER_ANG2_PS
-    err = np.array([slope_err / 2 for _, slope_err, _ in fits]) * CM2_S_PER_ANG2_PS
-    return d, err
+    fits = [fit_diffusion(samples, fit_range_ps=fit_ps, axis=k) for k in range(3)]
+    return np.array([f.D_cm2_s for f in fits]), np.array([f.D_err_cm2_s for f in fits])
 
 
 def main() -> None:
@@ -94,9 +89,7 @@ def main() -> None:
             rows.append({"replica": model.name, "iteration": iteration,
                          **{f"D_{a}": r for a, r in zip("xyz", ratio)},
                          "D_inplane": inplane, "ratio": ratio[2] / inplane,
-                         "D_err_max": float(np.max(err / reference)),
-                         **scores.loc[iteration].drop(labels=["selected"], errors="ignore").to_dict(),
-                         "selected": bool(scores.loc[iteration].get("selected", False))})
+                         "D_err_max": float(np.max(err / reference)), **scores.loc[iteration].to_dict()})
     table = pd.DataFrame(rows)
     table["worst_log_D"] = np.abs(np.log(table[["D_z", "D_inplane", "ratio"]])).max(axis=1)
     shown = ["replica", "iteration", "D_x", "D_y", "D_z", "D_inplane", "ratio", "D_err_max", "worst_log_D",
