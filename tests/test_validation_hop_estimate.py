@@ -1,5 +1,10 @@
 """D per axis from counted hops: recovered from simulated trajectories, errors that cover, no hop from vibration."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -57,11 +62,13 @@ def test_errors_cover_the_spread_over_independent_training_parts():
 
 
 def test_floor_draws_scatter_about_the_exact_d():
-    draws = floor_draws(MODEL, 48, 50.0, 200, np.random.default_rng(1))
+    draws = floor_draws(MODEL, [(48, 50.0)], 200, np.random.default_rng(1))
     assert draws.shape == (200, 4)
     ratio = draws[:, :3] / EXACT
     assert np.all(np.abs(ratio.mean(axis=0) - 1) < 3 * ratio.std(axis=0) / np.sqrt(200))
     assert 0.1 < ratio[:, 2].std() < 0.25  # the training part pins D_z to about 15 %
+    pooled = floor_draws(MODEL, [(48, 50.0), (16, 100.0)], 200, np.random.default_rng(2))
+    assert pooled[:, 2].std() < ratio[:, 2].std() * EXACT[2]  # more ion-time, a narrower floor
 
 
 def test_bad_input_is_named():
@@ -69,3 +76,20 @@ def test_bad_input_is_named():
         hops_from_positions(np.zeros((10, 3)), 2.0)
     with pytest.raises(InputError, match="no hop along axis y"):
         estimate_from_hops([np.array([0, 1, 4, 5], dtype=np.int8)], 10.0, 2.0)
+
+
+def test_data_floor_benchmark_reads_a_ground_truth(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    subprocess.run([sys.executable, str(root / "resources/synthetic/make_anisotropic.py"), str(tmp_path),
+                    "--scale", "0.5", "--alpha2-ions", "1000"], check=True, capture_output=True, env=env)
+    out = subprocess.run([sys.executable, str(root / "benchmarks/data_floor.py"), "--runs", str(tmp_path),
+                          "--draws", "20"], check=True, capture_output=True, text=True, env=env).stdout
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    assert {"training", "selection", "held-out", "training + selection"} <= set(rows)
+    floor_row = next(line for line in out.splitlines() if line.startswith("| training |"))  # the floor table's
+    floor_sd = float(floor_row.split("|")[3].split(",")[0])  # D_z over exact, 3 x 16 x 25 ps
+    assert 0.12 < floor_sd < 0.4
+    counted = [line for line in out.splitlines() if line.startswith("| held-out |")][-1]
+    d_z, d_z_err = (float(v) for v in counted.split("|")[2].split("+-"))
+    assert abs(d_z - 1) < 3 * d_z_err

@@ -14,6 +14,7 @@ counts of hops (overdispersed along an axis by the back-hops' memory) and binomi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,15 +101,18 @@ def estimate_from_hops(sequences: list[np.ndarray], ion_time_ps: float, site_spa
     return HopEstimate(D, D * relative, float(p), float(p_err), per_axis, float(ratio), float(ratio_err))
 
 
-def floor_draws(model: HoppingLattice, n_ions: int, duration_ps: float, n_draws: int,
+def floor_draws(model: HoppingLattice, parts: Sequence[tuple[int, float]], n_draws: int,
                 rng: np.random.Generator) -> np.ndarray:
     """(n_draws, 4) D_x, D_y, D_z (A^2/ps) and D_z / D_in-plane counted from the exact hops of
-    ``n_draws`` independent parts of ``n_ions`` ions observed for ``duration_ps`` each, from equilibrium."""
+    ``n_draws`` independent draws of ``parts``, (ions, duration ps) observed from equilibrium, pooled."""
     out = np.empty((n_draws, 4))
+    ion_time = sum(n_ions * duration for n_ions, duration in parts)
     for i in range(n_draws):
-        _, _, previous = equilibrium_start(model, n_ions, rng)
-        times, directions = hop_sequence(model, previous, duration_ps, rng)
-        sequences = [d[t <= duration_ps] for t, d in zip(times, directions)]
-        estimate = estimate_from_hops(sequences, n_ions * duration_ps, model.site_spacing_ang)
+        sequences = []
+        for n_ions, duration in parts:
+            _, _, previous = equilibrium_start(model, n_ions, rng)
+            times, directions = hop_sequence(model, previous, duration, rng)
+            sequences += [d[t <= duration] for t, d in zip(times, directions)]
+        estimate = estimate_from_hops(sequences, ion_time, model.site_spacing_ang)
         out[i, :3], out[i, 3] = estimate.D_axes_ang2_ps, estimate.z_over_inplane
     return out
