@@ -9,8 +9,11 @@ Each checkpoint generates ``--ions`` ions of the validation's length (its ``gene
 over the ions). Then, for each score column, Spearman's rank correlation over all checkpoints between
 the score and the D's largest |ln(D / reference)| over the normal axis, the in-plane mean and their
 ratio, and the same for the sum that each checkpoint-selection method ranks by
-(``mdgan.validation.ranking.SCORED_BY``): a score that ranks the D has a clearly positive one. Reads a
-validation run as bench_fidelity.py --out makes it:
+(``mdgan.validation.ranking.SCORED_BY``): a score that ranks the D has a clearly positive one. Beside
+them, ``matched_inplane`` and ``matched_z``: the generated MSD at the longest lag the training matched
+(``training.match_windows`` windows) over the training runs' MSD there, the matching's own target; 1
+where the checkpoint holds what it was trained to hold. Reads a validation run as bench_fidelity.py
+--out makes it:
 
     python benchmarks/checkpoint_d.py benchmarks/out/variant/anisotropic [--ions 256] [--fit-ps 50 250]
 
@@ -21,6 +24,7 @@ three other jobs.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -37,6 +41,7 @@ from mdgan.analysis.msd import msd_samples  # noqa: E402
 from mdgan.model.device import choose_device  # noqa: E402
 from mdgan.model.generation import generate_positions  # noqa: E402
 from mdgan.model.generator_file import load_generators  # noqa: E402
+from mdgan.model.matching import match_lags, match_target  # noqa: E402
 from mdgan.model.settings import GenerationSettings, settings_from_dict  # noqa: E402
 from mdgan.validation.comparison import axis_d_quantity  # noqa: E402
 from mdgan.validation.ranking import SCORED_BY  # noqa: E402
@@ -50,9 +55,23 @@ def reference_d(work: Path, config: dict) -> tuple[np.ndarray, str]:
     return np.array([table.loc[axis_d_quantity(a), "heldout"] for a in "xyz"]), "held-out MD's D"
 
 
+def matched_msd_axes(work: Path, config: dict) -> tuple[int, np.ndarray]:
+    """The longest lag the training matched (records) and the training runs' MSD along x, y, z there
+    (A^2), as the training computed its target (``mdgan.model.matching.match_target``)."""
+    t = config["training"]
+    lag = match_lags(int(config["window_records"]) * int(t["match_windows"]), int(t["match_lags"]))[-1]
+    dataset = work / "results/validation/dataset"
+    stats = json.loads((dataset / "standardization.json").read_text())
+    with np.load(dataset / "windows.npz") as windows:
+        target = match_target(windows["series"], windows["series_lengths"], np.asarray(stats["mean_ang"]),
+                              np.asarray(stats["std_ang"]), (lag,))
+    return lag, target.msd_axes_ang2.numpy()[0]
+
+
 def checkpoint_d(generator, stats: dict, settings: GenerationSettings, fit_ps: tuple[float, float],
-                 device) -> tuple[np.ndarray, np.ndarray]:
-    """D along x, y, z (cm^2/s) and their errors over the ions, from ``settings.n_ions`` generated ions."""
+                 device, match_lag: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """D along x, y, z (cm^2/s) and their errors over the ions, from ``settings.n_ions`` generated ions,
+    and their MSD along x, y, z at ``match_lag`` records (A^2, every origin)."""
     dt_ps = float(stats["record_dt_ps"])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "positions.npy"
@@ -62,9 +81,11 @@ def checkpoint_d(generator, stats: dict, settings: GenerationSettings, fit_ps: t
         if hi >= n_records:
             raise SystemExit(f"--fit-ps {fit_ps[1]} ps lies beyond the {n_records * dt_ps:g} ps generated")
         lags = np.unique(np.round(np.geomspace(lo, hi, 12)).astype(np.int64))
-        samples = msd_samples(np.load(path, mmap_mode="r"), lags, dt_ps)
+        positions = np.load(path, mmap_mode="r")
+        samples = msd_samples(positions, lags, dt_ps)
+        msd_at_match = np.mean((positions[:, match_lag:] - positions[:, :-match_lag]) ** 2, axis=(0, 1))
     fits = [fit_diffusion(samples, fit_range_ps=fit_ps, axis=k) for k in range(3)]
-    return np.array([f.D_cm2_s for f in fits]), np.array([f.D_err_cm2_s for f in fits])
+    return np.array([f.D_cm2_s for f in fits]), np.array([f.D_err_cm2_s for f in fits]), msd_at_match
 
 
 def main() -> None:
@@ -78,23 +99,29 @@ def main() -> None:
     generation = {**config["generation"], **config["validation"].get("generation", {}), "n_ions": args.ions}
     settings = settings_from_dict(GenerationSettings, generation)
     device = choose_device("auto")
+    match_lag, target = matched_msd_axes(args.workdir, config)
     rows = []
     for model in sorted((args.workdir / "results/validation/model").glob("replica*")):
         scores = pd.read_csv(model / "checkpoint_scores.csv").set_index("iteration")
         generators, stats = load_generators(model / "generator.pt", 10**9, device)
         for iteration, generator in generators:
-            d, err = checkpoint_d(generator, stats, settings, tuple(args.fit_ps), device)
+            d, err, msd = checkpoint_d(generator, stats, settings, tuple(args.fit_ps), device, match_lag)
             ratio = d / reference
             inplane = (d[0] + d[1]) / (reference[0] + reference[1])
             rows.append({"replica": model.name, "iteration": iteration,
                          **{f"D_{a}": r for a, r in zip("xyz", ratio)},
                          "D_inplane": inplane, "ratio": ratio[2] / inplane,
-                         "D_err_max": float(np.max(err / reference)), **scores.loc[iteration].to_dict()})
+                         "D_err_max": float(np.max(err / reference)),
+                         "matched_inplane": (msd[0] + msd[1]) / (target[0] + target[1]), "matched_z": msd[2] / target[2],
+                         **scores.loc[iteration].to_dict()})
     table = pd.DataFrame(rows)
     table["worst_log_D"] = np.abs(np.log(table[["D_z", "D_inplane", "ratio"]])).max(axis=1)
     shown = ["replica", "iteration", "D_x", "D_y", "D_z", "D_inplane", "ratio", "D_err_max", "worst_log_D",
+             "matched_inplane", "matched_z",
              *[c for c in table.columns if c.startswith("rms_")], "selected"]
-    print(f"D over the {what}, fitted over {args.fit_ps[0]:g}-{args.fit_ps[1]:g} ps, {args.ions} ions per checkpoint")
+    print(f"D over the {what}, fitted over {args.fit_ps[0]:g}-{args.fit_ps[1]:g} ps, {args.ions} ions per checkpoint;"
+          f" matched_*: the generated MSD in-plane and along z at the longest matched lag ({match_lag} records)"
+          " over the training runs' there, the statistic matching's target")
     print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\nSpearman rank correlation with worst_log_D over the {len(table)} checkpoints:")
     scores = {c: table[c] for c in table.columns if c.startswith("rms_")}
