@@ -15,7 +15,7 @@ them, ``matched_inplane`` and ``matched_z``: the generated MSD at the longest la
 where the checkpoint holds what it was trained to hold. Reads a validation run as bench_fidelity.py
 --out makes it:
 
-    python benchmarks/checkpoint_d.py benchmarks/out/variant/anisotropic [--ions 256] [--fit-ps 50 250]
+    python benchmarks/checkpoint_d.py benchmarks/out/variant/anisotropic [--ions 256] [--fit-ps 50 250] [--no-renewal]
 
 The anisotropic case's 24 checkpoints (3 replicas x 8) at 256 ions x 500 ps: 12 min on one core beside
 three other jobs.
@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("workdir", type=Path, help="a validation working directory (bench_fidelity.py --out DIR/<case>)")
     parser.add_argument("--ions", type=int, default=256, help="generated ions per checkpoint")
     parser.add_argument("--fit-ps", type=float, nargs=2, default=(50.0, 250.0), help="lags of the D fit, ps")
+    parser.add_argument("--no-renewal", action="store_true",
+                        help="generate with latent renewal off (model.renewal_windows), to see what it forgets")
     args = parser.parse_args()
     config = yaml.safe_load((args.workdir / "config.yaml").read_text())
     reference, what = reference_d(args.workdir, config)
@@ -105,6 +107,8 @@ def main() -> None:
         scores = pd.read_csv(model / "checkpoint_scores.csv").set_index("iteration")
         generators, stats = load_generators(model / "generator.pt", 10**9, device)
         for iteration, generator in generators:
+            if args.no_renewal:
+                generator.renewal_probability = 0.0
             d, err, msd = checkpoint_d(generator, stats, settings, tuple(args.fit_ps), device, match_lag)
             ratio = d / reference
             inplane = (d[0] + d[1]) / (reference[0] + reference[1])
