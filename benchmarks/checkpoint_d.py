@@ -12,8 +12,10 @@ ratio, and the same for the sum that each checkpoint-selection method ranks by
 (``mdgan.validation.ranking.SCORED_BY``): a score that ranks the D has a clearly positive one. Beside
 them, ``matched_inplane`` and ``matched_z``: the generated MSD at the longest lag the training matched
 (``training.match_windows`` windows) over the training runs' MSD there, the matching's own target; 1
-where the checkpoint holds what it was trained to hold. Reads a validation run as bench_fidelity.py
---out makes it:
+where the checkpoint holds what it was trained to hold. With ``model.hop_memory``, ``memory_<axis>``:
+how the direction of a chain's next hop follows its last (``Generator.direction_memory`` over 256
+chains after 4,096 records; -1 always back, 0 none, +1 always on; the hopping lattice's exact value is
+-p_back on every axis). Reads a validation run as bench_fidelity.py --out makes it:
 
     python benchmarks/checkpoint_d.py benchmarks/out/variant/anisotropic [--ions 256] [--fit-ps 50 250] [--no-renewal]
 
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,6 +45,7 @@ from mdgan.model.device import choose_device  # noqa: E402
 from mdgan.model.generation import generate_positions  # noqa: E402
 from mdgan.model.generator_file import load_generators  # noqa: E402
 from mdgan.model.matching import match_lags, match_target  # noqa: E402
+from mdgan.model.noise import Noise, seeded_generator  # noqa: E402
 from mdgan.model.settings import GenerationSettings, settings_from_dict  # noqa: E402
 from mdgan.validation.comparison import axis_d_quantity  # noqa: E402
 from mdgan.validation.ranking import SCORED_BY  # noqa: E402
@@ -88,6 +92,20 @@ def checkpoint_d(generator, stats: dict, settings: GenerationSettings, fit_ps: t
     return np.array([f.D_cm2_s for f in fits]), np.array([f.D_err_cm2_s for f in fits]), msd_at_match
 
 
+BURN_IN_RECORDS = 4096  # chain steps before the hop memory is read: 82 ps at 20 fs records
+
+
+def hop_memory(generator, device) -> dict[str, float]:
+    """memory_<axis> of each chain axis (``Generator.direction_memory``), empty without hop memory."""
+    if not generator.memory_dim:
+        return {}
+    noise = Noise(device, seeded_generator(device, 0))
+    with torch.inference_mode():
+        memory = generator.direction_memory(256, noise, BURN_IN_RECORDS // generator.segment_records)
+    axes = "xyz" if len(memory) == 3 else ["all"]
+    return {f"memory_{a}": float(m) for a, m in zip(axes, memory)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workdir", type=Path, help="a validation working directory (bench_fidelity.py --out DIR/<case>)")
@@ -110,6 +128,7 @@ def main() -> None:
             if args.no_renewal:
                 generator.renewal_probability = 0.0
             d, err, msd = checkpoint_d(generator, stats, settings, tuple(args.fit_ps), device, match_lag)
+            memory = hop_memory(generator, device)
             ratio = d / reference
             inplane = (d[0] + d[1]) / (reference[0] + reference[1])
             rows.append({"replica": model.name, "iteration": iteration,
@@ -117,11 +136,11 @@ def main() -> None:
                          "D_inplane": inplane, "ratio": ratio[2] / inplane,
                          "D_err_max": float(np.max(err / reference)),
                          "matched_inplane": (msd[0] + msd[1]) / (target[0] + target[1]), "matched_z": msd[2] / target[2],
-                         **scores.loc[iteration].to_dict()})
+                         **memory, **scores.loc[iteration].to_dict()})
     table = pd.DataFrame(rows)
     table["worst_log_D"] = np.abs(np.log(table[["D_z", "D_inplane", "ratio"]])).max(axis=1)
     shown = ["replica", "iteration", "D_x", "D_y", "D_z", "D_inplane", "ratio", "D_err_max", "worst_log_D",
-             "matched_inplane", "matched_z",
+             "matched_inplane", "matched_z", *[c for c in table.columns if c.startswith("memory_")],
              *[c for c in table.columns if c.startswith("rms_")], "selected"]
     print(f"D over the {what}, fitted over {args.fit_ps[0]:g}-{args.fit_ps[1]:g} ps, {args.ions} ions per checkpoint;"
           f" matched_*: the generated MSD in-plane and along z at the longest matched lag ({match_lag} records)"

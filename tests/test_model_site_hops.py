@@ -12,7 +12,7 @@ from mdgan.model.matching import alpha2_from_moments
 from mdgan.model.networks import build_networks
 from mdgan.model.noise import Noise
 from mdgan.model.settings import model_dict
-from mdgan.model.site_hops import FAST, SiteHopDecoder, remember_hop
+from mdgan.model.site_hops import FAST, SiteHopDecoder, direction_memory, remember_hop
 
 SMALL = dataclasses.replace(SMALL_WITHOUT, site_hops=True)
 L = 8  # records per segment of a 32-record window in 4 segments
@@ -239,3 +239,32 @@ def test_ion_hop_memory_key_is_recorded_only_when_on_and_requires_chain_memory_a
     for other in ({"hop_memory": False}, {"axis_chains": False}):
         with pytest.raises(ValueError, match="requires hop_memory and axis_chains"):
             build_networks(dataclasses.replace(ION, **other), window_records=32)
+
+
+def test_direction_memory_reads_back_hops_no_memory_and_hops_that_go_on():
+    d = decoder(memory=True)
+    z = torch.rand(64, 8)
+    with torch.no_grad():
+        d.hop[-1].weight.zero_()
+        d.hop[-1].bias.zero_()
+        d.hop[-1].bias[4] = 1.0  # a hop of +1 hop length when forward
+    assert direction_memory(d, z, None).item() == pytest.approx(0.0, abs=1e-12)  # q = 0: both ways alike
+    for gain, expected_sign in ((-30.0, -1), (30.0, 1)):
+        # the direction logit made proportional to the hidden layer's response to the last hop m:
+        # q takes the sign of m times gain's (gain < 0: back-hops)
+        h_plus = d.hop[:-1](torch.cat([z, torch.tanh(torch.ones(64, 1))], dim=-1)).mean(0)
+        h_minus = d.hop[:-1](torch.cat([z, torch.tanh(-torch.ones(64, 1))], dim=-1)).mean(0)
+        with torch.no_grad():
+            d.hop[-1].weight[1] = gain * (h_plus - h_minus) / (h_plus - h_minus).pow(2).sum()
+        value = direction_memory(d, z, None).item()
+        assert value * expected_sign > 0.3
+
+
+def test_generator_direction_memory_per_axis_chain_and_refused_without_memory():
+    settings = dataclasses.replace(SMALL, axis_chains=True, hop_memory=True)
+    generator = build_networks(settings, window_records=32)[0]
+    memory = generator.direction_memory(16, Noise(torch.device("cpu"), torch.Generator().manual_seed(0)), 4)
+    assert memory.shape == (3,) and torch.all(memory.abs() <= 1)
+    without = build_networks(dataclasses.replace(SMALL, axis_chains=True), window_records=32)[0]
+    with pytest.raises(ValueError, match="hop_memory"):
+        without.direction_memory(16, Noise(torch.device("cpu")), 4)

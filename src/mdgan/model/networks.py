@@ -15,7 +15,7 @@ from torch import nn
 
 from mdgan.model.layers import mlp
 from mdgan.model.settings import ModelSettings
-from mdgan.model.site_hops import SiteHopDecoder, remember_hop
+from mdgan.model.site_hops import SiteHopDecoder, direction_memory, remember_hop
 from mdgan.model.symmetry import axis_columns
 
 
@@ -218,6 +218,20 @@ class Generator(nn.Module):
         if self.feedback_dim:
             z = torch.cat([z, y_chains.sum(dim=1) / math.sqrt(self.segment_records)], dim=-1)
         return z.reshape(batch, -1), y
+
+    def direction_memory(self, batch: int, noise, burn_in_segments: int) -> torch.Tensor:
+        """(chains,) :func:`site_hops.direction_memory` of each axis's chains (one value with one chain)
+        over ``batch`` ions in the states ``burn_in_segments`` chain steps after :meth:`relax`; needs
+        ``model.hop_memory``."""
+        if not self.memory_dim:
+            raise ValueError("direction_memory needs model.hop_memory")
+        state, _ = self.rollout(self.relax(batch, noise), burn_in_segments, noise)
+        chains = self._per_chain(state, self.state_dim)
+        condition = self._condition(batch, state)
+        return torch.stack([
+            direction_memory(self.decoder, chains[axis :: self.chains, : self.latent_dim],
+                             None if condition is None else condition[axis :: self.chains])
+            for axis in range(self.chains)])
 
     def relax(self, batch: int, noise) -> torch.Tensor:
         """Initial states: U[0, 1] pushed through G_z ``relaxation_steps`` times (a last segment of no

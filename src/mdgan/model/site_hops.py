@@ -48,6 +48,7 @@ class SiteHopDecoder(nn.Module):
         self.segment_shape = (segment_records, features)
         n = segment_records * features
         self.vibration = mlp(latent_dim + condition_dim + n, width, layers, n, slope)
+        self.memory_inputs = memory_inputs
         self.hop = mlp(latent_dim + condition_dim + memory_inputs, width, 1, 4 + features, slope)
         with torch.no_grad():
             self.hop[-1].bias[0] = math.log(initial_hop_probability / (1 - initial_hop_probability))
@@ -87,6 +88,28 @@ class SiteHopDecoder(nn.Module):
         hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
         jump = torch.exp(FAST * self.log_hop_length) * hop
         return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop, forward + backward
+
+
+def direction_memory(decoder: SiteHopDecoder, z: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
+    """How the direction of a chain's next hop follows its last, for chains in latent states ``z``
+    (rows, latent_dim) with ``condition``: the mean over the rows, weighted by each row's hop
+    probability, of the next hop's expected direction times the last hop's, for a last hop of +1 and of
+    -1 hop length along the chain's own axis, averaged over the two. -1: always back to the site it
+    came from; 0: no memory; +1: always on in the same direction. On the hopping lattice of
+    :mod:`mdgan.validation.hopping` the exact value is -p_back along every axis (the next hop along
+    an axis reverses the last one along it with probability (1 + p_back) / 2)."""
+    if decoder.memory_inputs == 0:
+        raise ValueError("the decoder has no hop memory (model.hop_memory)")
+    given = z if condition is None else torch.cat([z, condition], dim=-1)
+    follows = []
+    for sign in (1.0, -1.0):
+        last = torch.zeros(z.shape[0], decoder.memory_inputs, dtype=z.dtype, device=z.device)
+        last[:, 0] = sign
+        head = decoder.hop(torch.cat([given, torch.tanh(last)], dim=-1))
+        p = torch.sigmoid(head[:, 0])
+        direction = torch.tanh(head[:, 1] / FAST) * torch.sign(head[:, 4])  # E[sign of the next hop | a hop]
+        follows.append(sign * (p * direction).sum() / p.sum())
+    return (follows[0] + follows[1]) / 2
 
 
 def remember_hop(last_hop: torch.Tensor, hop: torch.Tensor, hopped: torch.Tensor) -> torch.Tensor:
