@@ -268,3 +268,45 @@ def test_generator_direction_memory_per_axis_chain_and_refused_without_memory():
     without = build_networks(dataclasses.replace(SMALL, axis_chains=True), window_records=32)[0]
     with pytest.raises(ValueError, match="hop_memory"):
         without.direction_memory(16, Noise(torch.device("cpu")), 4)
+
+
+RETURN = dataclasses.replace(SMALL, axis_chains=True, hop_memory=True, hop_return_gain=True)
+
+
+def test_a_fresh_return_gain_changes_nothing_and_its_sign_sends_hops_back_or_on():
+    torch.manual_seed(0)
+    plain = build_networks(dataclasses.replace(RETURN, hop_return_gain=False), window_records=32)[0]
+    torch.manual_seed(0)
+    gained = build_networks(RETURN, window_records=32)[0]
+    assert gained.decoder.return_gain.item() == 0.0
+    noise = lambda: Noise(torch.device("cpu"), torch.Generator().manual_seed(1))  # noqa: E731
+    with torch.no_grad():
+        for g in (plain, gained):
+            g.decoder.hop[-1].bias[0] = 0.0  # p = 1/2: hops in most segments, so the memory is set
+    torch.testing.assert_close(gained.rollout(gained.relax(4, noise()), 6, noise())[1],
+                               plain.rollout(plain.relax(4, noise()), 6, noise())[1])
+    for gain, sign in ((-1.0, -1), (1.0, 1)):
+        with torch.no_grad():
+            gained.decoder.return_gain.fill_(gain)
+        memory = gained.direction_memory(64, noise(), 4)
+        assert torch.all(memory * sign > 0.5), memory  # one gain for the chains of every axis
+
+
+def test_the_return_gain_gets_a_gradient_through_the_next_hop():
+    d = SiteHopDecoder(latent_dim=8, segment_records=L, features=1, width=16, layers=2, slope=0.3,
+                       memory_inputs=1, return_gain=True)
+    with torch.no_grad():
+        d.hop[-1].bias[0] = 0.0
+    z, offset = torch.randn(64, 8), torch.zeros(64, 1)
+    _, offset_1, hop, hopped = d(z, torch.randn(64, L, 1), None, offset, torch.rand(64), torch.zeros(64, 1))
+    y, *_ = d(z, torch.randn(64, L, 1), None, offset_1, torch.rand(64), remember_hop(torch.zeros(64, 1), hop, hopped))
+    (y.sum(dim=1) ** 2).mean().backward()
+    assert d.return_gain.grad != 0
+
+
+def test_hop_return_gain_key_is_recorded_only_when_on_and_requires_chain_memory_and_axis_chains():
+    assert "hop_return_gain" not in model_dict(dataclasses.replace(RETURN, hop_return_gain=False))
+    assert model_dict(RETURN)["hop_return_gain"] is True
+    for other in ({"hop_memory": False}, {"axis_chains": False}):
+        with pytest.raises(ValueError, match="requires hop_memory and axis_chains"):
+            build_networks(dataclasses.replace(RETURN, **other), window_records=32)

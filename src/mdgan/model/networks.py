@@ -148,8 +148,11 @@ class Generator(nn.Module):
                                       condition_dim + self.feedback_dim + self.memory_dim)
         decoder_args = (s.latent_dim, segment_records, features // self.chains, s.decoder_width,
                         s.decoder_layers, s.leaky_slope, condition_dim)
-        self.decoder = (SiteHopDecoder(*decoder_args, memory_inputs=self.memory_dim) if s.site_hops
-                        else SegmentDecoder(*decoder_args, s.net_displacement_from_latent))
+        if s.hop_return_gain and not (s.hop_memory and s.axis_chains):
+            raise ValueError("model.hop_return_gain tilts the hops of per-axis chains by their memory: it requires "
+                             "hop_memory and axis_chains")
+        self.decoder = (SiteHopDecoder(*decoder_args, memory_inputs=self.memory_dim, return_gain=s.hop_return_gain)
+                        if s.site_hops else SegmentDecoder(*decoder_args, s.net_displacement_from_latent))
 
     def _condition(self, batch: int, like: torch.Tensor) -> torch.Tensor | None:
         """The one-hot axis of each of ``batch`` ions' chains (shared axes alike), (batch * chains,

@@ -17,7 +17,8 @@ class ModelSettings:
     ``segment_feedback``: G_z sees its chain's last decoded displacement; ``net_displacement_from_latent``:
     a segment's net displacement is decoded from the latent alone; ``site_hops``: segments are a
     vibration in the site plus hops; ``hop_memory``: the chain remembers its last hop; ``ion_hop_memory``:
-    the ion's last hop along any axis instead, in each of its per-axis chains; ``shared_axes``:
+    the ion's last hop along any axis instead, in each of its per-axis chains; ``hop_return_gain``: one
+    learned gain, shared by every axis's chain, by which the last hop tilts the next one's direction; ``shared_axes``:
     the per-axis chains of these axes alike (all in :class:`mdgan.model.networks.Generator`)."""
 
     latent_dim: int = 32
@@ -38,6 +39,7 @@ class ModelSettings:
     site_hops: bool = False
     hop_memory: bool = False
     ion_hop_memory: bool = False
+    hop_return_gain: bool = False
     shared_axes: str = ""
 
 
@@ -126,7 +128,7 @@ def settings_dict(settings) -> dict:
 
 
 MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_latent", "site_hops",
-                    "hop_memory", "ion_hop_memory", "shared_axes")  # absent when off
+                    "hop_memory", "ion_hop_memory", "hop_return_gain", "shared_axes")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight",
                       "match_msd_per_axis", "match_alpha2_axes", "generator_ema")  # absent when 0 (False)

@@ -39,11 +39,16 @@ class SiteHopDecoder(nn.Module):
       probability, direction and length of a hop can depend on the last one (a return to the site the
       ion came from). tanh bounds the loop from one hop's length to the next, which can otherwise grow
       without limit (it did on the reference case).
+    - With ``return_gain`` one more parameter g, shared by every chain this decoder serves, adds
+      FAST g tanh(m) sign(J) to q's logit (:meth:`direction`): g < 0 sends the next hop back along the
+      last one's axis. An axis whose chain hops rarely within a matched stretch learns the return from
+      the axes that hop often.
     """
 
     def __init__(self, latent_dim: int, segment_records: int, features: int, width: int, layers: int,
                  slope: float, condition_dim: int = 0, initial_hop_probability: float = 0.02,
-                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0, memory_inputs: int = 0):
+                 initial_hop_length: float = 8.0, initial_tau_records: float = 4.0, memory_inputs: int = 0,
+                 return_gain: bool = False):
         super().__init__()
         self.segment_shape = (segment_records, features)
         n = segment_records * features
@@ -54,6 +59,17 @@ class SiteHopDecoder(nn.Module):
             self.hop[-1].bias[0] = math.log(initial_hop_probability / (1 - initial_hop_probability))
         self.log_hop_length = nn.Parameter(torch.tensor(math.log(initial_hop_length) / FAST))
         self.log_tau = nn.Parameter(torch.tensor(math.log(initial_tau_records) / FAST))
+        # one gain for every chain that decodes with this decoder (all axes): 0, no tilt, when fresh
+        self.return_gain = nn.Parameter(torch.zeros(())) if return_gain and memory_inputs else None
+
+    def direction(self, head: torch.Tensor, last_hop: torch.Tensor | None) -> torch.Tensor:
+        """q = tanh(head / 10), the preference of a hop for its jump as the head gives it (+1) over the
+        reverse (-1), (chains,); with ``return_gain`` g the logit gains FAST g tanh(m) sign(jump): the
+        last hop m along the chain's own axis tilts the next one's displacement by one gain for all axes."""
+        logit = head[:, 1] / FAST
+        if self.return_gain is not None and last_hop is not None:
+            logit = logit + FAST * self.return_gain * torch.tanh(last_hop[:, 0]) * torch.sign(head[:, 4]).detach()
+        return torch.tanh(logit)
 
     def reversion(self) -> torch.Tensor:
         """a = exp(-1 / tau), the offset's decay per record."""
@@ -77,7 +93,7 @@ class SiteHopDecoder(nn.Module):
 
         head = self.hop(given if last_hop is None else torch.cat([given, torch.tanh(last_hop)], dim=-1))
         p = torch.sigmoid(head[:, 0])
-        p_forward = p * (1 + torch.tanh(head[:, 1] / FAST)) / 2
+        p_forward = p * (1 + self.direction(head, last_hop)) / 2
         forward = straight_through(draw < p_forward, p_forward)
         backward = straight_through((draw >= p_forward) & (draw < p), p - p_forward)
         hopped = forward - backward
@@ -107,7 +123,7 @@ def direction_memory(decoder: SiteHopDecoder, z: torch.Tensor, condition: torch.
         last[:, 0] = sign
         head = decoder.hop(torch.cat([given, torch.tanh(last)], dim=-1))
         p = torch.sigmoid(head[:, 0])
-        direction = torch.tanh(head[:, 1] / FAST) * torch.sign(head[:, 4])  # E[sign of the next hop | a hop]
+        direction = decoder.direction(head, last) * torch.sign(head[:, 4])  # E[sign of the next hop | a hop]
         follows.append(sign * (p * direction).sum() / p.sum())
     return (follows[0] + follows[1]) / 2
 
