@@ -233,13 +233,6 @@ def test_ion_hop_memory_rolls_out_alike_in_every_chain_and_reaches_the_hop_head(
     assert weights.shape[1] == 8 + 3 + 3  # latent, axis condition, the ion's last hop
 
 
-def test_ion_hop_memory_key_is_recorded_only_when_on_and_requires_chain_memory_and_axis_chains():
-    assert "ion_hop_memory" not in model_dict(dataclasses.replace(ION, ion_hop_memory=False))
-    assert model_dict(ION)["ion_hop_memory"] is True
-    for other in ({"hop_memory": False}, {"axis_chains": False}):
-        with pytest.raises(ValueError, match="requires hop_memory and axis_chains"):
-            build_networks(dataclasses.replace(ION, **other), window_records=32)
-
 
 def test_direction_memory_reads_back_hops_no_memory_and_hops_that_go_on():
     d = decoder(memory=True)
@@ -304,9 +297,10 @@ def test_the_return_gain_gets_a_gradient_through_the_next_hop():
     assert d.return_gain.grad != 0
 
 
-def test_hop_return_gain_key_is_recorded_only_when_on_and_requires_chain_memory_and_axis_chains():
-    assert "hop_return_gain" not in model_dict(dataclasses.replace(RETURN, hop_return_gain=False))
-    assert model_dict(RETURN)["hop_return_gain"] is True
+@pytest.mark.parametrize("settings, key", [(ION, "ion_hop_memory"), (RETURN, "hop_return_gain")])
+def test_chain_memory_lever_keys_are_recorded_only_when_on_and_require_chain_memory_and_axis_chains(settings, key):
+    assert key not in model_dict(dataclasses.replace(settings, **{key: False}))
+    assert model_dict(settings)[key] is True
     for other in ({"hop_memory": False}, {"axis_chains": False}):
         with pytest.raises(ValueError, match="requires hop_memory and axis_chains"):
-            build_networks(dataclasses.replace(RETURN, **other), window_records=32)
+            build_networks(dataclasses.replace(settings, **other), window_records=32)
