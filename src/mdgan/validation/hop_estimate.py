@@ -28,7 +28,7 @@ COMMIT_FRACTION = 0.3  # an ion is in a site once within 0.3 a of its centre alo
 @dataclass(frozen=True)
 class HopEstimate:
     """D along x, y, z from counted hops, (3,) A^2/ps, with its 1-sigma error; the back-hop
-    probability; the hops along each axis (3,); the in-plane D (mean of x and y) over D_z and its error."""
+    probability; the hops along each axis (3,); D_z over the in-plane D (mean of x and y) and its error."""
 
     D_axes_ang2_ps: np.ndarray
     D_axes_err_ang2_ps: np.ndarray
