@@ -106,6 +106,20 @@ def test_hop_probability_gets_a_gradient():
     assert d.hop[-1].bias.grad[0] != 0 and d.log_hop_length.grad != 0 and d.log_tau.grad != 0
 
 
+def test_a_hop_both_ways_alike_gets_the_gradient_of_what_it_adds():
+    """A hop that goes either way alike (q = 0) moves the displacement by +-J; the straight-through
+    gradient of the hop probability is the sign times the loss's derivative, so a squared
+    displacement raises it where the chains hopped, whichever way (it was q times that: none at q = 0)."""
+    d = decoder(features=1, hop_logit=0.0)
+    with torch.no_grad():
+        d.hop[-1].weight[1] = 0
+        d.hop[-1].bias[1] = 0  # q = 0
+    z, eps, offset = torch.randn(64, 8), torch.randn(64, L, 1), torch.zeros(64, 1)
+    y, *_ = d(z, eps, None, offset, torch.rand(64) * 0.5)  # every chain hops (p = 1/2), both ways
+    (y.sum(dim=1) ** 2).mean().backward()
+    assert d.hop[-1].bias.grad[0] > 0
+
+
 def test_fresh_generator_diffuses_by_hops():
     """A fresh generator's MSD grows with the lag beyond the window, and alpha2 is positive at a few
     segments: diffusion by rare jumps, not a Gaussian walk."""

@@ -28,8 +28,9 @@ class SiteHopDecoder(nn.Module):
     - Vibration: u_t = a u_{t-1} + w_t with w = MLP(z, c, eps) and a = exp(-1 / tau), tau (records)
       learned. u reverts to the site's centre whatever the decoder makes, and the decoder does not
       see u, so it cannot undo the reversion: between hops the ion's displacement stays bounded.
-    - Hop: b = +1 with probability p (1 + q) / 2, -1 with probability p (1 - q) / 2, else 0, where
-      p = sigmoid(head(z, c)) and q = tanh(head(z, c) / 10) (straight-through gradients to both);
+    - Hop: b = m s, m = 1 with probability p = sigmoid(head(z, c)) (a hop), s = +1 with probability
+      (1 + q) / 2, else -1 (its sign), q = tanh(head(z, c) / 10); straight-through gradients to p
+      through m and to q through s, so a hop's probability feels what the hop adds whichever its sign;
       the jump J = head(z, c) is spread over the records by a logistic ramp of centre L sigmoid(head)
       and width 0.5 + softplus(head) records, normalised to end within the segment. Diffusion beyond
       the site is hops alone. A fresh decoder hops both ways alike (q near 0); a learned q lets
@@ -93,17 +94,21 @@ class SiteHopDecoder(nn.Module):
 
         head = self.hop(given if last_hop is None else torch.cat([given, torch.tanh(last_hop)], dim=-1))
         p = torch.sigmoid(head[:, 0])
-        p_forward = p * (1 + self.direction(head, last_hop)) / 2
-        forward = straight_through(draw < p_forward, p_forward)
-        backward = straight_through((draw >= p_forward) & (draw < p), p - p_forward)
-        hopped = forward - backward
+        q = self.direction(head, last_hop)
+        event = draw < p
+        # the draw, uniform again given the event, gives the sign: the same hops as one draw against
+        # p (1 + q) / 2 and p, and a sign also where no hop was made, whose gradient p then feels
+        sign_draw = torch.where(event, draw / p, (draw - p) / (1 - p)).detach()
+        sign = 2 * straight_through(sign_draw < (1 + q) / 2, (1 + q) / 2) - 1
+        occurred = straight_through(event, p)
+        hopped = occurred * sign.detach() + occurred.detach() * (sign - sign.detach())
         centre = L * torch.sigmoid(head[:, 2])
         width = 0.5 + nn.functional.softplus(head[:, 3])
         ramp = torch.sigmoid((t[None, :] - 0.5 - centre[:, None]) / width[:, None])  # at record edges
         ramp = (ramp - ramp[:, :1]) / (ramp[:, -1:] - ramp[:, :1])
         hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
         jump = torch.exp(FAST * self.log_hop_length) * hop
-        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop, forward + backward
+        return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop, occurred
 
 
 def direction_memory(decoder: SiteHopDecoder, z: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
