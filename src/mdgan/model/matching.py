@@ -224,6 +224,22 @@ def log_van_hove_distance(abs_quantiles_ang: torch.Tensor, target_ang: torch.Ten
     return torch.log(abs_quantiles_ang.clamp_min(LOG_VAN_HOVE_FLOOR_ANG) / target_ang).pow(2).mean()
 
 
+def msd_term(msd_ang2: torch.Tensor, target: MatchTarget, weight: float) -> torch.Tensor:
+    """weight * mean over lags of ln(MSD_gen / MSD_target)^2: ``msd_ang2`` (lags,) the total MSD, or
+    (lags, 3) the MSD along each axis (mean over lags and axes against ``target.msd_axes_ang2``)."""
+    reference = target.msd_ang2 if msd_ang2.dim() == 1 else target.msd_axes_ang2
+    return weight * torch.log(msd_ang2 / reference.to(msd_ang2.device)).pow(2).mean()
+
+
+def msd_term_gradient(stretch_ang: torch.Tensor, target: MatchTarget, weight: float,
+                      msd_per_axis: bool = False) -> torch.Tensor:
+    """(lags, 3) the derivative of :func:`matching_loss`'s MSD term by the generated MSD along each
+    axis at each lag (A^-2), for the (batch, records, 3) stretch; detached."""
+    msd_axes = displacement_products(stretch_ang.detach().double(), target.lags)[:, :3].requires_grad_()
+    term = msd_term(msd_axes if msd_per_axis else msd_axes.sum(dim=1), target, weight)
+    return torch.autograd.grad(term, msd_axes)[0]
+
+
 def matching_loss(
     stretch_ang: torch.Tensor,
     target: MatchTarget,
@@ -250,11 +266,8 @@ def matching_loss(
     stretch_ang: (batch, records, 3) generated increments in A per record, records >= the longest lag.
     """
     r2, r4 = displacement_moments(stretch_ang.double(), target.lags)
-    if msd_per_axis:
-        msd_axes = displacement_products(stretch_ang.double(), target.lags)[:, :3]
-        loss = msd_weight * torch.log(msd_axes / target.msd_axes_ang2.to(r2.device)).pow(2).mean()
-    else:
-        loss = msd_weight * torch.log(r2 / target.msd_ang2.to(r2.device)).pow(2).mean()
+    loss = msd_term(displacement_products(stretch_ang.double(), target.lags)[:, :3] if msd_per_axis else r2,
+                    target, msd_weight)
     if alpha2_weight > 0 and alpha2_axes:
         alpha2 = alpha2_scaled_axes(*squared_products(stretch_ang.double(), target.lags))
         loss = loss + alpha2_weight * (alpha2 - target.alpha2_axes.to(r2.device)).pow(2).mean()

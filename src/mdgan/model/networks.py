@@ -198,9 +198,10 @@ class Generator(nn.Module):
         return ion.repeat_interleave(self.chains, dim=0)
 
     def step(self, state: torch.Tensor, r: torch.Tensor, eps: torch.Tensor,
-             hop_draw: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+             hop_draw: torch.Tensor | None = None, hop_draws: list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """One chain step: the next state and the segment it decodes to, (batch, L, features);
-        ``hop_draw`` (batch, chains) ~ U[0, 1] with ``site_hops``."""
+        ``hop_draw`` (batch, chains) ~ U[0, 1] with ``site_hops``; with ``hop_draws`` the segment's
+        :class:`~mdgan.model.site_hops.HopDraws` (rows ion-major: ion * chains + chain) are appended."""
         batch = state.shape[0]
         condition = self._condition(batch, state)
         chains = self._per_chain(state, self.state_dim)
@@ -211,7 +212,8 @@ class Generator(nn.Module):
             at = self.feedback_dim + self.site_dim
             offset, last_hop = carry[:, self.feedback_dim : at], carry[:, at:]
             seen = self._chain_view(last_hop) if self.memory_dim else None
-            y_chains, offset, hop, hopped = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1), seen)
+            y_chains, offset, hop, hopped = self.decoder(z, eps_chains, condition, offset, hop_draw.reshape(-1), seen,
+                                                        hop_draws)
             if self.memory_dim:
                 last_hop = self._remember(last_hop, hop, hopped)
             z = torch.cat([z, offset, last_hop] if self.memory_dim else [z, offset], dim=-1)
@@ -278,9 +280,11 @@ class Generator(nn.Module):
         fresh = self._with_carry(fresh, chains[rows, self.latent_dim :])
         return chains.index_put((rows,), fresh).reshape(batch, -1)
 
-    def rollout(self, state: torch.Tensor, n_segments: int, noise) -> tuple[torch.Tensor, torch.Tensor]:
+    def rollout(self, state: torch.Tensor, n_segments: int, noise,
+                hop_draws: list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``n_segments`` chain steps from ``state`` (each after a :meth:`renew` when renewal is on): the
-        last state and the series (batch, n * L, features)."""
+        last state and the series (batch, n * L, features); with ``hop_draws`` (``site_hops``) each
+        segment's hop decisions are appended to it, in order (:meth:`step`)."""
         batch = state.shape[0]
         segments = []
         for _ in range(n_segments):
@@ -289,7 +293,7 @@ class Generator(nn.Module):
             r = noise.uniform(batch, self.chains * self.latent_dim)
             eps = noise.normal(batch, self.segment_records, self.features)
             hop_draw = noise.uniform(batch, self.chains) if self.site_dim else None
-            state, y = self.step(state, r, eps, hop_draw)
+            state, y = self.step(state, r, eps, hop_draw, hop_draws)
             segments.append(y)
         return state, torch.cat(segments, dim=1)
 

@@ -69,6 +69,7 @@ class TrainingSettings:
     match_van_hove_log_weight: float = 0.0
     match_msd_per_axis: bool = False
     match_alpha2_axes: bool = False
+    match_hop_expectation: bool = False
     match_windows: int = 2
     match_lags: int = 16
     coarse_critic_factors: tuple[int, ...] = ()
@@ -131,7 +132,7 @@ MODEL_LEVER_KEYS = ("axis_chains", "segment_feedback", "net_displacement_from_la
                     "hop_memory", "ion_hop_memory", "hop_return_gain", "shared_axes")  # absent when off
 COARSE_KEYS = ("coarse_critic_factors", "coarse_critic_windows", "coarse_critic_weight")
 OFF_WHEN_ZERO_KEYS = ("match_van_hove_weight", "match_cross_axis_weight", "match_van_hove_log_weight",
-                      "match_msd_per_axis", "match_alpha2_axes", "generator_ema")  # absent when 0 (False)
+                      "match_msd_per_axis", "match_alpha2_axes", "match_hop_expectation", "generator_ema")  # absent when 0 (False)
 
 
 def model_dict(model: ModelSettings) -> dict:

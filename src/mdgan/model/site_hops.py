@@ -11,6 +11,7 @@ Standardised increment units throughout; m in units of the hop length.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -20,6 +21,19 @@ from mdgan.model.layers import mlp
 # Adam moves a parameter by about its learning rate per step; these parameters move this many times
 # faster, so that a reversion time or a hop length can change by a factor of e within a few hundred steps.
 FAST = 10.0
+
+
+@dataclass(frozen=True)
+class HopDraws:
+    """One segment's hop decision per chain, as :mod:`mdgan.model.hop_gradient` needs it: the hop
+    probability p (rows,; with its gradient), whether the chain hopped (rows,; 0 / 1, detached), the
+    squared jump the hop has or would have had (rows, f; standardised units^2, detached) and the
+    record within the segment where its ramp is centred (rows,; detached)."""
+
+    probability: torch.Tensor
+    occurred: torch.Tensor
+    jump_sq: torch.Tensor
+    centre_records: torch.Tensor
 
 
 class SiteHopDecoder(nn.Module):
@@ -78,10 +92,12 @@ class SiteHopDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor, eps: torch.Tensor, condition: torch.Tensor | None,
                 offset: torch.Tensor, draw: torch.Tensor, last_hop: torch.Tensor | None = None,
+                draws: list[HopDraws] | None = None,
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The segment's increments (chains, L, f), the offset u_L it ends at (chains, f), its hop in
         units of the hop length (chains, f; 0 without one) and whether it hopped (chains,; 0 / 1 with
-        the gradient of its probability); ``last_hop`` m (chains, memory_inputs) before it."""
+        the gradient of its probability); ``last_hop`` m (chains, memory_inputs) before it. With
+        ``draws``, the segment's :class:`HopDraws` are appended to it."""
         L, f = self.segment_shape
         given = z if condition is None else torch.cat([z, condition], dim=-1)
         w = self.vibration(torch.cat([given, eps.flatten(1)], dim=-1)).view(-1, L, f)
@@ -106,8 +122,11 @@ class SiteHopDecoder(nn.Module):
         width = 0.5 + nn.functional.softplus(head[:, 3])
         ramp = torch.sigmoid((t[None, :] - 0.5 - centre[:, None]) / width[:, None])  # at record edges
         ramp = (ramp - ramp[:, :1]) / (ramp[:, -1:] - ramp[:, :1])
+        hop_length = torch.exp(FAST * self.log_hop_length)
         hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
-        jump = torch.exp(FAST * self.log_hop_length) * hop
+        jump = hop_length * hop
+        if draws is not None:
+            draws.append(HopDraws(p, occurred.detach(), (hop_length * head[:, 4:]).detach() ** 2, centre.detach()))
         return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop, occurred
 
 

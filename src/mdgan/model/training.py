@@ -17,7 +17,8 @@ from mdgan.model.averaging import average_copy, ema_decay, update_average
 from mdgan.model.coarse import CoarseCritics, coarse_log_columns, coarse_stretch_records
 from mdgan.model.check import check_lags, data_msd, destandardise, generator_msd
 from mdgan.model.losses import critic_loss, generator_loss
-from mdgan.model.matching import MatchTarget, match_lags, match_target, matching_loss
+from mdgan.model.hop_gradient import hop_rate_surrogate
+from mdgan.model.matching import MatchTarget, match_lags, match_target, matching_loss, msd_term_gradient
 from mdgan.model.networks import Critic, Generator, build_networks
 from mdgan.model.noise import CHECK_STREAM, Noise
 from mdgan.model.settings import ModelSettings, TrainingSettings
@@ -121,7 +122,8 @@ def train_iteration(
         latent, fake = generator.rollout(p.latent, n_segments, noise)
         loss_g = generator_loss(critic, fake)
     else:
-        latent, stretch = generator.rollout(p.latent, n_segments * t.stretch_windows, noise)
+        draws = [] if match is not None and t.match_hop_expectation else None
+        latent, stretch = generator.rollout(p.latent, n_segments * t.stretch_windows, noise, draws)
         loss_g = generator_loss(critic, stretch.reshape(-1, *data.shape[1:]))
         if match is not None:
             stretch_ang = destandardise(stretch, mean_ang, std_ang)
@@ -129,6 +131,10 @@ def train_iteration(
                                             t.match_van_hove_weight, t.match_cross_axis_weight,
                                             t.match_van_hove_log_weight, t.match_msd_per_axis,
                                             t.match_alpha2_axes)
+        if draws:
+            gradient = msd_term_gradient(stretch_ang, match, t.match_weight, t.match_msd_per_axis)
+            loss_g = loss_g + hop_rate_surrogate(draws, generator.chains, generator.segment_records, gradient,
+                                                 match.lags, std_ang)
         if coarse is not None:
             terms = coarse.generator_terms(stretch)
             loss_g = loss_g + coarse.weight * terms.sum()
@@ -169,6 +175,9 @@ def train(
     coarse_stretch_records(t, window_records)  # refuses bad coarse-critic settings, on or off
     if t.coarse_critic and series is None:
         raise InputError("the coarse critics need the training runs' whole series (windows.npz: series)")
+    if t.match_hop_expectation and not (model.site_hops and t.match_weight > 0):
+        raise InputError("config key training.match_hop_expectation corrects the gradient of the matched MSD to "
+                         "the hop probability of model.site_hops: it needs site_hops and match_weight > 0")
     match = None
     if t.matching:
         if series is None:
