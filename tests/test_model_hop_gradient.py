@@ -34,27 +34,35 @@ def target() -> MatchTarget:
     return MatchTarget(lags=LAGS, msd_ang2=msd.sum(dim=1), alpha2=torch.zeros(4), msd_axes_ang2=msd)
 
 
-def stretch(events: torch.Tensor, p: torch.Tensor, vibration: float = 0.1) -> tuple[torch.Tensor, list[HopDraws]]:
-    """(2, S * L, 3) increments of two rows (one chain each, x- and z-jumps, a fixed sign) whose
-    segment s jumps at record CENTRE if events[row, s], besides ``vibration`` x WALK, and their HopDraws."""
-    increments = torch.zeros(2, S * L, 3, dtype=torch.float64)
-    increments = increments + vibration * WALK  # a fixed motion, the same whatever the hops
+def stretch(events: torch.Tensor, p: torch.Tensor, vibration: float = 0.1, signs: torch.Tensor | None = None,
+            q: torch.Tensor | None = None) -> tuple[torch.Tensor, list[HopDraws]]:
+    """(2, S * L, 3) increments of two rows (one chain each, x- and z-jumps) whose segment s jumps by
+    the sign times JUMP at record CENTRE if events[row, s], besides ``vibration`` x WALK, and their
+    HopDraws; without ``signs`` every sign is +1 (q = 1), with them q is the direction preference,
+    straight-through as in the decoder."""
+    n_segments = events.shape[1]
+    increments = vibration * WALK[:, : n_segments * L]  # a fixed motion, the same whatever the hops
+    if signs is None:
+        signs, q = torch.ones_like(p), torch.ones_like(p)
     draws = []
-    for s in range(S):
-        hopped = straight_through(events[:, s], p[:, s])
-        step = torch.zeros(2, S * L, 1, dtype=torch.float64)
+    for s in range(n_segments):
+        occurred = straight_through(events[:, s], p[:, s])
+        sign = 2 * straight_through(signs[:, s] > 0, (1 + q[:, s]) / 2) - 1
+        hopped = occurred * sign.detach() + occurred.detach() * (sign - sign.detach())
+        step = torch.zeros(2, n_segments * L, 1, dtype=torch.float64)
         step[:, s * L + int(CENTRE)] = 1.0
         increments = increments + hopped[:, None, None] * step * JUMP[:, None, :]
-        draws.append(HopDraws(p[:, s], hopped.detach(), JUMP.pow(2), torch.full((2,), CENTRE, dtype=torch.float64)))
+        draws.append(HopDraws(p[:, s], occurred.detach(), q[:, s], sign.detach(), JUMP.pow(2),
+                              torch.full((2,), CENTRE, dtype=torch.float64)))
     return increments, draws
 
 
 WEIGHTS = torch.tensor([[0.5, 1.0, 2.0], [0.3, -0.2, 1.0], [1.0, 0.5, -0.4], [0.2, 0.1, 0.3]], dtype=torch.float64)
 
 
-def linear_term(increments: torch.Tensor) -> torch.Tensor:
+def linear_term(increments: torch.Tensor, lags: tuple[int, ...] = LAGS) -> torch.Tensor:
     """A term linear in the MSD along each axis at each lag, of derivative WEIGHTS (lags, 3)."""
-    return (displacement_products(increments, LAGS)[:, :3] * WEIGHTS).sum()
+    return (displacement_products(increments, lags)[:, :3] * WEIGHTS[: len(lags)]).sum()
 
 
 def gradient(events: torch.Tensor, logits: torch.Tensor, corrected: bool, per_axis: bool | None = None,
@@ -98,6 +106,45 @@ def test_surrogate_leaves_the_loss_unchanged():
     increments, draws = stretch(events, torch.sigmoid(logits))
     g = msd_term_gradient(increments, target(), 1.0)
     assert hop_rate_surrogate(draws, 1, L, g, LAGS, torch.ones(3, dtype=torch.float64)).item() == 0.0
+
+
+def test_corrected_sign_gradient_is_exact_for_a_term_linear_in_the_msd():
+    """Hops both ways (3 segments, 2 rows, q from -0.4 to 0.6): the exact derivative of E[term] by
+    each hop's probability and direction logits, by enumerating the 4,096 outcomes of hop and sign,
+    against the corrected estimate's expectation; the straight-through sign gradient is off by 2 C q."""
+    n, lags = 3, LAGS[:3]
+    p_logits = torch.linspace(-1.5, -0.5, 2 * n, dtype=torch.float64).view(2, n)
+    q_logits = torch.linspace(-0.4, 0.7, 2 * n, dtype=torch.float64).view(2, n)
+
+    def expect(fn, p, q):
+        total = 0.0
+        for bits in itertools.product([0.0, 1.0], repeat=4 * n):
+            events, plus = (torch.tensor(bits, dtype=torch.float64).view(2, 2, n)).unbind(0)
+            weight = torch.prod(torch.where(events > 0, p, 1 - p)) * torch.prod(torch.where(plus > 0, (1 + q) / 2, (1 - q) / 2))
+            total = total + weight * fn(events, 2 * plus - 1)
+        return total
+
+    term = lambda pl, ql: expect(lambda ev, sg: linear_term(stretch(ev, torch.sigmoid(pl).detach(), 0.1, sg,
+                                                                    torch.tanh(ql).detach())[0], lags),
+                                 torch.sigmoid(pl), torch.tanh(ql))
+    exact_p, exact_q = torch.autograd.functional.jacobian(term, (p_logits, q_logits))
+
+    def estimate(corrected):
+        def one(ev, sg):
+            pl, ql = p_logits.clone().requires_grad_(), q_logits.clone().requires_grad_()
+            increments, draws = stretch(ev, torch.sigmoid(pl), 0.1, sg, torch.tanh(ql))
+            loss = linear_term(increments, lags)
+            if corrected:
+                loss = loss + hop_rate_surrogate(draws, 1, L, WEIGHTS[:3], lags, torch.ones(3, dtype=torch.float64)).double()
+            return torch.cat([g.flatten() for g in torch.autograd.grad(loss, (pl, ql))])
+        with torch.no_grad():
+            p, q = torch.sigmoid(p_logits), torch.tanh(q_logits)
+        return expect(one, p, q)
+
+    exact = torch.cat([exact_p.flatten(), exact_q.flatten()])
+    torch.testing.assert_close(estimate(True), exact, rtol=1e-9, atol=1e-12)
+    straight = estimate(False)
+    assert (straight[2 * n:] - exact[2 * n:]).abs().max() > 0.2 * exact[2 * n:].abs().max()
 
 
 def test_corrected_gradient_is_exact_for_a_term_linear_in_the_msd():

@@ -27,11 +27,14 @@ FAST = 10.0
 class HopDraws:
     """One segment's hop decision per chain, as :mod:`mdgan.model.hop_gradient` needs it: the hop
     probability p (rows,; with its gradient), whether the chain hopped (rows,; 0 / 1, detached), the
+    direction preference q (rows,; with its gradient) and the drawn sign (rows,; +-1, detached), the
     squared jump the hop has or would have had (rows, f; standardised units^2, detached) and the
     record within the segment where its ramp is centred (rows,; detached)."""
 
     probability: torch.Tensor
     occurred: torch.Tensor
+    direction: torch.Tensor
+    sign: torch.Tensor
     jump_sq: torch.Tensor
     centre_records: torch.Tensor
 
@@ -126,7 +129,8 @@ class SiteHopDecoder(nn.Module):
         hop = head[:, 4:] * hopped[:, None]  # in units of the hop length
         jump = hop_length * hop
         if draws is not None:
-            draws.append(HopDraws(p, occurred.detach(), (hop_length * head[:, 4:]).detach() ** 2, centre.detach()))
+            draws.append(HopDraws(p, occurred.detach(), q, sign.detach(), (hop_length * head[:, 4:]).detach() ** 2,
+                                  centre.detach()))
         return vibration + torch.diff(ramp, dim=1)[:, :, None] * jump[:, None, :], u[:, -1], hop, occurred
 
 
