@@ -1,4 +1,4 @@
-"""The gradient of the matched MSD with respect to each hop's probability (``training.match_hop_expectation``).
+"""The matched MSD's gradient to each hop's probability and sign (``training.match_hop_expectation``).
 
 A hop of ``model.site_hops`` is a discrete event m (0 / 1, probability p). Its straight-through
 gradient gives p the loss's derivative at the drawn outcome, f'(m). The MSD is quadratic in m,
