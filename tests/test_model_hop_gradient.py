@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_model_matching import tiny_matching_data
 from test_model_networks import SMALL
 
 from mdgan.model.generator_file import save_generator
@@ -196,15 +197,11 @@ def test_hop_rate_gradient_benchmark_reads_a_generator(tmp_path):
 def tiny_training_run(tmp_path, model: ModelSettings, corrected: bool) -> dict:
     """The generator's weights after 3 iterations on 4 tracks of 40 random records, MSD matching over
     4 windows of 8 records, with the hop-rate correction or without."""
-    rng = np.random.default_rng(0)
-    series = rng.normal(size=(4 * 40, 3)).astype(np.float32)
-    windows = np.stack([series[i : i + 8] for i in range(0, 32, 4)])
-    stats = {"mean_ang": np.zeros(3), "std_ang": np.full(3, 0.1), "step_skip": 1, "record_dt_ps": 0.02,
-             "window_records": 8}
+    windows, stats, series = tiny_matching_data()
     settings = TrainingSettings(iterations=3, batch_size=4, checkpoint_every=3, log_every=3, check_batch=8,
                                 check_lags=(1, 4), match_windows=4, match_hop_expectation=corrected)
     result = train(windows, stats, model, settings, tmp_path / str(corrected), torch.device("cpu"), progress=False,
-                   series=(series, np.full(4, 40)))
+                   series=series)
     assert np.isfinite(result.log["generator_loss"]).all()
     return result.checkpoints[-1][1]
 

@@ -241,21 +241,28 @@ def test_van_hove_matching_off_leaves_the_settings_record_as_it_was():
     assert TrainingSettings(match_weight=0, match_alpha2_weight=0, match_van_hove_log_weight=1.0).matching
 
 
-@pytest.mark.parametrize("term", ["match_van_hove_weight", "match_van_hove_log_weight", "match_msd_per_axis",
-                                  "match_alpha2_axes"])
-def test_training_with_one_matching_term_runs(tmp_path, term):
-    """Each term alone (the per-axis MSD term with the MSD weight as its weight, the scaled alpha2 term
-    with the alpha2 weight) trains."""
+def tiny_matching_data() -> tuple[np.ndarray, dict, tuple[np.ndarray, np.ndarray]]:
+    """Windows of 8 records, their standardisation and the whole series (4 tracks of 40 random
+    records) for a few iterations of statistic matching over up to 5 windows."""
     rng = np.random.default_rng(0)
     series = rng.normal(size=(4 * 40, 3)).astype(np.float32)
     windows = np.stack([series[i : i + 8] for i in range(0, 32, 4)])
     stats = {"mean_ang": np.zeros(3), "std_ang": np.full(3, 0.1), "step_skip": 1, "record_dt_ps": 0.02,
              "window_records": 8}
+    return windows, stats, (series, np.full(4, 40))
+
+
+@pytest.mark.parametrize("term", ["match_van_hove_weight", "match_van_hove_log_weight", "match_msd_per_axis",
+                                  "match_alpha2_axes"])
+def test_training_with_one_matching_term_runs(tmp_path, term):
+    """Each term alone (the per-axis MSD term with the MSD weight as its weight, the scaled alpha2 term
+    with the alpha2 weight) trains."""
+    windows, stats, series = tiny_matching_data()
     settings = TrainingSettings(iterations=2, batch_size=4, checkpoint_every=2, log_every=2, check_batch=8,
                                 check_lags=(1, 4), match_weight=float(term == "match_msd_per_axis"),
                                 match_alpha2_weight=float(term == "match_alpha2_axes"), match_windows=4,
                                 **{term: True if term in ("match_msd_per_axis", "match_alpha2_axes") else 1.0})
-    result = train(windows, stats, TINY, settings, tmp_path, CPU, progress=False, series=(series, np.full(4, 40)))
+    result = train(windows, stats, TINY, settings, tmp_path, CPU, progress=False, series=series)
     assert np.isfinite(result.log["generator_loss"]).all()
 
 
