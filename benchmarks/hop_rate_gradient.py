@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mdgan.model.check import destandardise
 from mdgan.model.generator_file import load_generators
 from mdgan.model.hop_gradient import hop_rate_surrogate
 from mdgan.model.matching import displacement_products
@@ -44,7 +45,7 @@ def batch_msd(generator, stats: dict, seed: int, lags: tuple[int, ...], shift: f
     try:
         with torch.set_grad_enabled(draws is not None):
             _, y = generator.rollout(state, segments * STRETCH_WINDOWS, noise, draws)
-            return displacement_products((y * std + mean).double(), lags)[:, :3]
+            return displacement_products(destandardise(y, mean, std).double(), lags)[:, :3]
     finally:
         with torch.no_grad():
             bias[0] -= shift
